@@ -1,0 +1,225 @@
+#include "reactor/core/reactor.h"
+
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <system_error>
+
+#include "reactor/core/syscalls.h"
+
+namespace reactor {
+namespace {
+
+// A peer that resets a connection must never kill the process with SIGPIPE. The disposition is
+// process-wide, so it is changed once, and only if nobody chose one before us.
+void ignore_sigpipe_once() {
+  static const bool done = [] {
+    struct sigaction current {};
+    if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+      signal(SIGPIPE, SIG_IGN);
+    }
+    return true;
+  }();
+  (void)done;
+}
+
+}  // namespace
+
+// Wakes a blocked wait from other threads through an eventfd.
+class Reactor::Waker final : public EventHandler {
+ public:
+  explicit Waker(Reactor& reactor) : fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+    if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+    try {
+      start(reactor, fd_, kRead);
+    } catch (...) {
+      ::close(fd_);
+      throw;
+    }
+  }
+  ~Waker() override {
+    stop();
+    ::close(fd_);
+  }
+
+  void notify() {
+    const std::uint64_t one = 1;
+    // EAGAIN means the counter is already non-zero: the loop will wake anyway.
+    while (sys().write(fd_, &one, sizeof one) < 0 && errno == EINTR) {
+    }
+  }
+
+ private:
+  void on_readable() override {
+    std::uint64_t count;
+    while (sys().read(fd_, &count, sizeof count) < 0 && errno == EINTR) {
+    }
+  }
+
+  const int fd_;
+};
+
+Reactor::Reactor() : Reactor(make_poller("epoll")) {}
+
+Reactor::Reactor(std::unique_ptr<Poller> poller, const Clock& clock)
+    : poller_(std::move(poller)), clock_(clock), now_(clock.now()) {
+  ignore_sigpipe_once();
+  batch_.reserve(256);
+  waker_ = std::make_unique<Waker>(*this);
+}
+
+Reactor::~Reactor() {
+  // Posted work and retired handlers go first, while everything they may touch still works.
+  std::vector<Task> unrun;
+  {
+    std::lock_guard<std::mutex> lock(posted_mutex_);
+    unrun.swap(posted_);
+  }
+  unrun.clear();
+  while (!graveyard_.empty()) {
+    std::vector<std::unique_ptr<EventHandler>> dying;
+    dying.swap(graveyard_);
+  }
+  // Whatever is still active is left inactive; its owner may destroy it later at no risk.
+  while (handlers_ != nullptr) {
+    EventHandler* handler = handlers_;
+    handlers_ = handler->next_;
+    handler->reactor_ = nullptr;
+    handler->prev_ = handler->next_ = nullptr;
+    handler->batch_slot_ = -1;
+  }
+  active_handlers_ = 0;
+}
+
+void Reactor::run() {
+  while (!stop_requested_.load(std::memory_order_acquire)) run_once(kWaitForever);
+  stop_requested_.store(false, std::memory_order_release);
+}
+
+int Reactor::run_once(std::chrono::milliseconds timeout) {
+  now_ = clock_.now();
+  poller_->wait(wait_timeout_ms(timeout), batch_);
+  now_ = clock_.now();
+  int callbacks = dispatch_batch();
+  callbacks += timers_.fire_due(now_);
+  callbacks += run_posted();
+  while (!graveyard_.empty()) {
+    std::vector<std::unique_ptr<EventHandler>> dying;
+    dying.swap(graveyard_);
+  }
+  return callbacks;
+}
+
+void Reactor::stop() {
+  stop_requested_.store(true, std::memory_order_release);
+  wake();
+}
+
+void Reactor::post(Task task) {
+  {
+    std::lock_guard<std::mutex> lock(posted_mutex_);
+    posted_.push_back(std::move(task));
+  }
+  wake();
+}
+
+void Reactor::wake() {
+  if (!wake_pending_.exchange(true, std::memory_order_acq_rel)) waker_->notify();
+}
+
+void Reactor::destroy_later(std::unique_ptr<EventHandler> handler) {
+  if (handler) graveyard_.push_back(std::move(handler));
+}
+
+void Reactor::attach(EventHandler& handler) {
+  handler.reactor_ = this;
+  handler.batch_slot_ = -1;
+  handler.prev_ = nullptr;
+  handler.next_ = handlers_;
+  if (handlers_ != nullptr) handlers_->prev_ = &handler;
+  handlers_ = &handler;
+  ++active_handlers_;
+}
+
+void Reactor::detach(EventHandler& handler) {
+  poller_->remove(handler.fd_, &handler);
+  if (handler.batch_slot_ >= 0) {
+    batch_[static_cast<std::size_t>(handler.batch_slot_)].handler = nullptr;
+    handler.batch_slot_ = -1;
+  }
+  if (handler.prev_ != nullptr) {
+    handler.prev_->next_ = handler.next_;
+  } else {
+    handlers_ = handler.next_;
+  }
+  if (handler.next_ != nullptr) handler.next_->prev_ = handler.prev_;
+  handler.prev_ = handler.next_ = nullptr;
+  handler.reactor_ = nullptr;
+  --active_handlers_;
+}
+
+int Reactor::wait_timeout_ms(std::chrono::milliseconds requested) const {
+  if (stop_requested_.load(std::memory_order_acquire)) return 0;
+  long long ms = requested.count() < 0 ? -1 : requested.count();
+  if (const auto deadline = timers_.next_deadline()) {
+    const auto until = *deadline - now_;
+    // Rounded up: waking a little late is harmless, waking early costs an empty iteration.
+    long long timer_ms = std::chrono::ceil<std::chrono::milliseconds>(until).count();
+    if (timer_ms < 0) timer_ms = 0;
+    if (ms < 0 || timer_ms < ms) ms = timer_ms;
+  }
+  return ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
+}
+
+int Reactor::dispatch_batch() {
+  for (std::size_t slot = 0; slot < batch_.size(); ++slot) {
+    batch_[slot].handler->batch_slot_ = static_cast<int>(slot);
+  }
+  int callbacks = 0;
+  for (std::size_t slot = 0; slot < batch_.size(); ++slot) {
+    EventHandler* handler = batch_[slot].handler;
+    if (handler == nullptr) continue;  // stopped or destroyed earlier in this batch
+    dispatch(slot, *handler, batch_[slot].readiness);
+    ++callbacks;
+    // A handler that stopped or destroyed itself already cleared its slot; touch it only if not.
+    if (batch_[slot].handler != nullptr) handler->batch_slot_ = -1;
+  }
+  batch_.clear();
+  return callbacks;
+}
+
+void Reactor::dispatch(std::size_t slot, EventHandler& handler, Readiness readiness) {
+  const bool failed = (readiness & (kError | kHangup)) != 0;
+  if ((readiness & kReadable) || (failed && (handler.interest_ & kRead))) {
+    handler.on_readable();
+    if (batch_[slot].handler == nullptr) return;
+  }
+  if ((handler.interest_ & kWrite) && ((readiness & kWritable) || failed)) {
+    handler.on_writable();
+    if (batch_[slot].handler == nullptr) return;
+  }
+  if (failed && handler.interest_ == kNoInterest) handler.on_error();
+}
+
+int Reactor::run_posted() {
+  // Cleared before taking the queue: a post() racing with us either lands in this batch or sees
+  // the flag clear and wakes the next wait.
+  wake_pending_.store(false, std::memory_order_release);
+  {
+    std::lock_guard<std::mutex> lock(posted_mutex_);
+    if (posted_.empty()) return 0;
+    running_.swap(posted_);
+  }
+  int ran = 0;
+  for (Task& task : running_) {
+    task();
+    ++ran;
+  }
+  running_.clear();
+  return ran;
+}
+
+}  // namespace reactor

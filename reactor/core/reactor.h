@@ -1,0 +1,93 @@
+// Reactor: one event loop. It waits on its Poller, dispatches readiness to EventHandlers, fires
+// TimerHandlers, and runs work posted from any thread.
+//
+// Ownership: the reactor owns its Poller and its posted work; it does not own handlers or timers
+// (except those handed to destroy_later()). Destroying a reactor is defined at any time: posted
+// work is destroyed unrun, handlers passed to destroy_later() are deleted, and every handler and
+// timer still active is left inactive, so its own destructor later has nothing to undo.
+// Threads: one thread runs the loop and does everything else; only post(), stop() and wake() may
+// be called from other threads. Nothing aborts if that is broken; it is simply undefined.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "reactor/core/clock.h"
+#include "reactor/core/event_handler.h"
+#include "reactor/core/poller.h"
+#include "reactor/core/timer_queue.h"
+
+namespace reactor {
+
+class Reactor {
+ public:
+  using Task = std::function<void()>;
+  static constexpr std::chrono::milliseconds kWaitForever{-1};
+
+  // An epoll reactor on the steady clock.
+  Reactor();
+  // `clock` must outlive the reactor; tests pass a ManualClock and a MockPoller.
+  explicit Reactor(std::unique_ptr<Poller> poller, const Clock& clock = SteadyClock::instance());
+  ~Reactor();
+  Reactor(const Reactor&) = delete;
+  Reactor& operator=(const Reactor&) = delete;
+
+  // Loops until stop(). A stop() that came before run() makes it return at once; either way the
+  // request is consumed, so a later run() loops again.
+  void run();
+  // One iteration: waits up to `timeout` (less if a timer is due sooner, none if work is posted),
+  // dispatches ready handlers, fires due timers, runs posted work. Returns the callbacks made.
+  int run_once(std::chrono::milliseconds timeout = kWaitForever);
+  // Makes run() return after the current iteration. Any thread, any time.
+  void stop();
+  // Runs `task` on the loop thread in a later iteration, in posting order. Any thread. A task
+  // must not capture a raw pointer to anything that may die first; use a handler-owned
+  // TimerHandler for deferred work that belongs to a handler.
+  void post(Task task);
+  // Interrupts a blocking wait. Any thread.
+  void wake();
+  // Deletes `handler` after the current iteration, once no callback can be on the stack; used by
+  // owners of handlers that close themselves inside a callback.
+  void destroy_later(std::unique_ptr<EventHandler> handler);
+
+  // The loop's time: read once per iteration, so it is cheap to ask for.
+  Clock::time_point now() const { return now_; }
+  const Clock& clock() const { return clock_; }
+  Poller& poller() { return *poller_; }
+  std::size_t active_handlers() const { return active_handlers_; }
+  std::size_t active_timers() const { return timers_.size(); }
+
+ private:
+  friend class EventHandler;
+  friend class TimerHandler;
+  class Waker;
+
+  void attach(EventHandler& handler);
+  void detach(EventHandler& handler);
+  int wait_timeout_ms(std::chrono::milliseconds requested) const;
+  int dispatch_batch();
+  void dispatch(std::size_t slot, EventHandler& handler, Readiness readiness);
+  int run_posted();
+
+  std::unique_ptr<Poller> poller_;
+  const Clock& clock_;
+  Clock::time_point now_;
+  TimerQueue timers_;
+  std::vector<Poller::Event> batch_;
+  EventHandler* handlers_ = nullptr;  // intrusive list of active handlers
+  std::size_t active_handlers_ = 0;
+  std::vector<std::unique_ptr<EventHandler>> graveyard_;
+
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> wake_pending_{false};
+  std::mutex posted_mutex_;
+  std::vector<Task> posted_;
+  std::vector<Task> running_;
+  std::unique_ptr<Waker> waker_;
+};
+
+}  // namespace reactor

@@ -1,0 +1,43 @@
+// TimerQueue: the Reactor's pending timers, a binary min-heap ordered by (deadline, start order).
+// Each timer knows its heap index, so start, stop and restart are O(log n) and allocation-free
+// once the heap has grown. A heap rather than a wheel: exact deadlines, no tick to tune, and
+// cheap enough for hundreds of thousands of timers.
+// Ownership: holds non-owning pointers; a timer removes itself when stopped or destroyed.
+// Threads: used only on the owning reactor's thread.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "reactor/core/timer.h"
+
+namespace reactor {
+
+class TimerQueue {
+ public:
+  using time_point = Clock::time_point;
+
+  TimerQueue() = default;
+  TimerQueue(const TimerQueue&) = delete;
+  TimerQueue& operator=(const TimerQueue&) = delete;
+  ~TimerQueue();  // leaves every queued timer inactive
+
+  void schedule(TimerHandler& timer, time_point deadline);
+  void cancel(TimerHandler& timer);
+  std::optional<time_point> next_deadline() const;
+  // Fires every timer due at `now` that was started before this call; returns how many fired.
+  int fire_due(time_point now);
+  std::size_t size() const { return heap_.size(); }
+
+ private:
+  static bool earlier(const TimerHandler* a, const TimerHandler* b);
+  void place(std::size_t index, TimerHandler* timer);
+  void sift_up(std::size_t index);
+  void sift_down(std::size_t index);
+  void remove_at(std::size_t index);
+
+  std::vector<TimerHandler*> heap_;
+  unsigned long long next_sequence_ = 0;
+};
+
+}  // namespace reactor
