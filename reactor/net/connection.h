@@ -1,0 +1,101 @@
+// Connection: an EventHandler for one connected TCP stream, with output queueing, backpressure,
+// half-close, graceful close() and immediate abort(). Subclass it and override on_data().
+//
+// Memory: incoming bytes are read into one buffer per thread and handed to on_data() in place; a
+// connection keeps storage only for input its on_data() left unconsumed and output the kernel
+// has not taken yet, and frees it when it empties, so an idle connection holds no buffer memory.
+// Ownership: owns its socket. Whoever owns the Connection (a TcpServer, or the user) is told
+// through ConnectionOwner::release() once it has closed, and must not delete it inside a callback
+// (use Reactor::destroy_later). Threads: as EventHandler, everything on the reactor's thread.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "reactor/core/event_handler.h"
+#include "reactor/net/byte_buffer.h"
+#include "reactor/net/socket.h"
+
+namespace reactor {
+
+class Connection;
+class IdleTracker;
+
+// Told when a connection it owns has closed, so that it can release it.
+class ConnectionOwner {
+ public:
+  virtual void release(Connection& connection) = 0;
+
+ protected:
+  ~ConnectionOwner() = default;
+};
+
+class Connection : public EventHandler {
+ public:
+  struct Limits {
+    std::size_t high_water_mark = 1 << 20;  // queued output above which reading pauses
+    std::size_t low_water_mark = 256 << 10;  // queued output at or below which reading resumes
+    std::size_t max_input = 1 << 20;  // unconsumed input beyond which the connection is aborted
+  };
+
+  explicit Connection(Socket socket, const Limits& limits = Limits{});
+  ~Connection() override;
+
+  // Registers for reading. Throws std::system_error if the poller refuses the socket.
+  void start(Reactor& reactor);
+
+  // Writes straight to the socket when nothing is queued and queues only what the kernel did not
+  // take. Ignored after close(), shutdown() or abort().
+  void send(std::string_view bytes);
+  // Half-close: once queued output is flushed, shuts down the write side. Reading goes on.
+  void shutdown();
+  // Graceful close: stops reading, flushes queued output, then closes.
+  void close();
+  // Immediate close: queued output is discarded and the peer gets a reset.
+  void abort();
+
+  std::size_t queued_bytes() const { return output_.size(); }
+  bool reading_paused() const { return reading_paused_; }
+  bool closed() const { return state_ == State::kClosed; }
+  const Socket& socket() const { return socket_; }
+
+  // Owner bookkeeping: `tag` is the owner's own (e.g. a slot index); the connection only keeps it.
+  void set_owner(ConnectionOwner* owner, std::size_t tag);
+  std::size_t owner_tag() const { return owner_tag_; }
+
+ protected:
+  // Bytes arrived. Returns how many were consumed; the rest are kept and presented again, with
+  // newer bytes appended, on the next call. `bytes` is valid only during the call.
+  virtual std::size_t on_data(std::string_view bytes) = 0;
+  // The peer shut down its side (EOF). The default closes once queued output is flushed.
+  virtual void on_peer_shutdown() { close(); }
+  // No input for the idle timeout of the IdleTracker watching this connection. Default: abort().
+  virtual void on_idle() { abort(); }
+  // Closed for whatever reason (close, abort, reset, error); the socket is gone. Called once.
+  virtual void on_close() {}
+
+ private:
+  friend class IdleTracker;
+  enum class State : unsigned char { kOpen, kShuttingDown, kClosing, kClosed };
+
+  void on_readable() override;
+  void on_writable() override;
+  void on_error() override;
+  // (implementation helpers are private too)
+
+  Socket socket_;
+  ByteBuffer input_;
+  ByteBuffer output_;
+  Limits limits_;
+  ConnectionOwner* owner_ = nullptr;
+  std::size_t owner_tag_ = 0;
+  // IdleTracker's intrusive list, ordered by last input.
+  IdleTracker* idle_tracker_ = nullptr;
+  Connection* idle_prev_ = nullptr;
+  Connection* idle_next_ = nullptr;
+  Clock::time_point last_input_{};
+  State state_ = State::kOpen;
+  bool reading_paused_ = false;
+};
+
+}  // namespace reactor

@@ -1,0 +1,40 @@
+// IdleTracker: reaps connections that received no input for a fixed timeout. All connections
+// share the timeout, so an intrusive list ordered by last input does the job in O(1) per read
+// (move to the tail) with one TimerHandler for the whole list, armed for the oldest connection:
+// no per-connection timer, no heap operation per message.
+// Ownership: does not own the connections; a connection leaves the list when it closes.
+// Threads: the reactor's thread.
+#pragma once
+
+#include <chrono>
+
+#include "reactor/core/timer.h"
+
+namespace reactor {
+
+class Connection;
+class Reactor;
+
+class IdleTracker {
+ public:
+  // A zero or negative timeout disables tracking: add() does nothing.
+  IdleTracker(Reactor& reactor, std::chrono::milliseconds timeout);
+  ~IdleTracker();  // forgets every connection
+
+  void add(Connection& connection);     // starts tracking, input clock starts now
+  void touch(Connection& connection);   // input arrived: move to the tail
+  void remove(Connection& connection);
+  bool enabled() const { return timeout_ > Clock::duration::zero(); }
+
+ private:
+  void reap();
+  void arm();
+
+  Reactor& reactor_;
+  Clock::duration timeout_;
+  Connection* oldest_ = nullptr;
+  Connection* newest_ = nullptr;
+  CallbackTimer timer_;
+};
+
+}  // namespace reactor

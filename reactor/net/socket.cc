@@ -1,0 +1,98 @@
+#include "reactor/net/socket.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "reactor/core/syscalls.h"
+
+namespace reactor {
+namespace {
+
+std::system_error socket_error(int error, const char* what, const InetAddress& address) {
+  return std::system_error(error, std::generic_category(),
+                           std::string(what) + " " + address.to_string());
+}
+
+void set_option(int fd, int level, int name, int value) {
+  ::setsockopt(fd, level, name, &value, sizeof value);
+}
+
+}  // namespace
+
+Socket& Socket::operator=(Socket&& other) noexcept {
+  if (this != &other) {
+    reset();
+    fd_ = other.release();
+  }
+  return *this;
+}
+
+int Socket::release() {
+  const int fd = fd_;
+  fd_ = -1;
+  return fd;
+}
+
+void Socket::reset() {
+  if (fd_ >= 0) sys().close(fd_);
+  fd_ = -1;
+}
+
+void Socket::set_no_delay(bool on) {
+  set_option(fd_, IPPROTO_TCP, TCP_NODELAY, on ? 1 : 0);
+}
+
+void Socket::set_linger_reset() {
+  const linger option{1, 0};
+  ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &option, sizeof option);
+}
+
+std::error_code Socket::pending_error() const {
+  int error = 0;
+  socklen_t length = sizeof error;
+  if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &length) != 0) error = errno;
+  return {error, std::generic_category()};
+}
+
+bool Socket::shutdown_write() {
+  return ::shutdown(fd_, SHUT_WR) == 0;
+}
+
+Socket listen_tcp(const InetAddress& address, const ListenOptions& options) {
+  Socket socket(::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!socket.valid()) throw socket_error(errno, "socket for", address);
+  set_option(socket.fd(), SOL_SOCKET, SO_REUSEADDR, 1);
+  if (options.reuse_port) set_option(socket.fd(), SOL_SOCKET, SO_REUSEPORT, 1);
+  if (address.family() == AF_INET6) set_option(socket.fd(), IPPROTO_IPV6, IPV6_V6ONLY, 1);
+  if (::bind(socket.fd(), address.sockaddr_ptr(), address.length()) != 0) {
+    throw socket_error(errno, "bind", address);
+  }
+  if (::listen(socket.fd(), options.backlog) != 0) throw socket_error(errno, "listen", address);
+  return socket;
+}
+
+Socket connect_tcp(const InetAddress& address) {
+  Socket socket(::socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!socket.valid()) throw socket_error(errno, "socket for", address);
+  if (::connect(socket.fd(), address.sockaddr_ptr(), address.length()) != 0) {
+    int error = errno;
+    if (error == EINTR) {  // the connect goes on in the background: wait for its outcome
+      pollfd entry{socket.fd(), POLLOUT, 0};
+      while (::poll(&entry, 1, -1) < 0 && errno == EINTR) {
+      }
+      error = socket.pending_error().value();
+    }
+    if (error != 0) throw socket_error(error, "connect", address);
+  }
+  const int flags = ::fcntl(socket.fd(), F_GETFL);
+  ::fcntl(socket.fd(), F_SETFL, flags | O_NONBLOCK);
+  return socket;
+}
+
+}  // namespace reactor
