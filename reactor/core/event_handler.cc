@@ -4,7 +4,9 @@
 
 namespace reactor {
 
-EventHandler::~EventHandler() { stop(); }
+EventHandler::~EventHandler() {
+  stop();
+}
 
 void EventHandler::start(Reactor& reactor, int fd, Interest interest) {
   stop();

@@ -95,7 +95,8 @@ Reactor::~Reactor() {
 }
 
 void Reactor::run() {
-  while (!stop_requested_.load(std::memory_order_acquire)) run_once(kWaitForever);
+  while (!stop_requested_.load(std::memory_order_acquire))
+    run_once(kWaitForever);
   stop_requested_.store(false, std::memory_order_release);
 }
 

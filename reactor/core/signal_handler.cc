@@ -31,7 +31,9 @@ SignalHandler::~SignalHandler() {
   ::close(signal_fd_);
 }
 
-void SignalHandler::start(Reactor& reactor) { EventHandler::start(reactor, signal_fd_, kRead); }
+void SignalHandler::start(Reactor& reactor) {
+  EventHandler::start(reactor, signal_fd_, kRead);
+}
 
 void SignalHandler::on_readable() {
   // One signal per callback: the callback may destroy this handler, and level-triggered polling

@@ -14,16 +14,24 @@ Syscalls* current = &kernel();
 
 }  // namespace
 
-ssize_t Syscalls::read(int fd, void* buf, size_t count) { return ::read(fd, buf, count); }
-ssize_t Syscalls::readv(int fd, const iovec* iov, int iovcnt) { return ::readv(fd, iov, iovcnt); }
-ssize_t Syscalls::write(int fd, const void* buf, size_t count) { return ::write(fd, buf, count); }
+ssize_t Syscalls::read(int fd, void* buf, size_t count) {
+  return ::read(fd, buf, count);
+}
+ssize_t Syscalls::readv(int fd, const iovec* iov, int iovcnt) {
+  return ::readv(fd, iov, iovcnt);
+}
+ssize_t Syscalls::write(int fd, const void* buf, size_t count) {
+  return ::write(fd, buf, count);
+}
 ssize_t Syscalls::writev(int fd, const iovec* iov, int iovcnt) {
   return ::writev(fd, iov, iovcnt);
 }
 int Syscalls::accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) {
   return ::accept4(fd, addr, addrlen, flags);
 }
-int Syscalls::close(int fd) { return ::close(fd); }
+int Syscalls::close(int fd) {
+  return ::close(fd);
+}
 int Syscalls::epoll_ctl(int epfd, int op, int fd, epoll_event* event) {
   return ::epoll_ctl(epfd, op, fd, event);
 }
@@ -34,11 +42,15 @@ int Syscalls::poll(pollfd* fds, nfds_t nfds, int timeout_ms) {
   return ::poll(fds, nfds, timeout_ms);
 }
 
-Syscalls& sys() { return *current; }
+Syscalls& sys() {
+  return *current;
+}
 
 ScopedSyscalls::ScopedSyscalls(Syscalls& replacement) : previous_(current) {
   current = &replacement;
 }
-ScopedSyscalls::~ScopedSyscalls() { current = previous_; }
+ScopedSyscalls::~ScopedSyscalls() {
+  current = previous_;
+}
 
 }  // namespace reactor

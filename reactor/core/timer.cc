@@ -6,7 +6,9 @@
 
 namespace reactor {
 
-TimerHandler::~TimerHandler() { stop(); }
+TimerHandler::~TimerHandler() {
+  stop();
+}
 
 void TimerHandler::start(Reactor& reactor, duration delay, duration interval) {
   stop();

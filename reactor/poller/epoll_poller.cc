@@ -32,7 +32,9 @@ EpollPoller::EpollPoller() : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)), ready_(64)
   if (epoll_fd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
 }
 
-EpollPoller::~EpollPoller() { ::close(epoll_fd_); }
+EpollPoller::~EpollPoller() {
+  ::close(epoll_fd_);
+}
 
 void EpollPoller::add(int fd, Interest interest, EventHandler* handler) {
   control(EPOLL_CTL_ADD, fd, interest, handler);
@@ -57,8 +59,8 @@ void EpollPoller::control(int op, int fd, Interest interest, EventHandler* handl
 }
 
 void EpollPoller::wait(int timeout_ms, std::vector<Event>& out) {
-  const int n = sys().epoll_wait(epoll_fd_, ready_.data(), static_cast<int>(ready_.size()),
-                                 timeout_ms);
+  const int n =
+      sys().epoll_wait(epoll_fd_, ready_.data(), static_cast<int>(ready_.size()), timeout_ms);
   if (n <= 0) return;  // timeout, or EINTR
   for (int i = 0; i < n; ++i) {
     out.push_back({static_cast<EventHandler*>(ready_[i].data.ptr), from_epoll(ready_[i].events)});

@@ -10,7 +10,8 @@ namespace reactor {
 std::unique_ptr<Poller> make_poller(std::string_view name) {
   if (name == "epoll") return std::make_unique<EpollPoller>();
   if (name == "poll") return std::make_unique<PollPoller>();
-  throw std::invalid_argument("unknown poller '" + std::string(name) + "' (expected epoll or poll)");
+  throw std::invalid_argument("unknown poller '" + std::string(name) +
+                              "' (expected epoll or poll)");
 }
 
 }  // namespace reactor

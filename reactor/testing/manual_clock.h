@@ -17,7 +17,9 @@ class ManualClock final : public Clock {
     return time_point(duration(ticks_.load(std::memory_order_acquire)));
   }
   void advance(duration by) { ticks_.fetch_add(by.count(), std::memory_order_acq_rel); }
-  void set(time_point to) { ticks_.store(to.time_since_epoch().count(), std::memory_order_release); }
+  void set(time_point to) {
+    ticks_.store(to.time_since_epoch().count(), std::memory_order_release);
+  }
 
  private:
   std::atomic<duration::rep> ticks_;

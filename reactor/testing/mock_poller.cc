@@ -5,11 +5,17 @@
 
 namespace reactor::testing {
 
-void MockPoller::inject(int fd, Readiness readiness) { injected_.emplace_back(fd, readiness); }
+void MockPoller::inject(int fd, Readiness readiness) {
+  injected_.emplace_back(fd, readiness);
+}
 
-void MockPoller::set_ready(int fd, Readiness readiness) { level_[fd] = readiness; }
+void MockPoller::set_ready(int fd, Readiness readiness) {
+  level_[fd] = readiness;
+}
 
-void MockPoller::clear_ready(int fd) { level_.erase(fd); }
+void MockPoller::clear_ready(int fd) {
+  level_.erase(fd);
+}
 
 Interest MockPoller::interest(int fd) const {
   const auto it = watched_.find(fd);
@@ -63,8 +69,10 @@ void MockPoller::wait(int timeout_ms, std::vector<Event>& out) {
     }
     pending.emplace_back(fd, readiness);
   };
-  for (const auto& [fd, readiness] : level_) merge(fd, readiness);
-  for (const auto& [fd, readiness] : injected_) merge(fd, readiness);
+  for (const auto& [fd, readiness] : level_)
+    merge(fd, readiness);
+  for (const auto& [fd, readiness] : injected_)
+    merge(fd, readiness);
   injected_.clear();
 
   for (const auto& [fd, readiness] : pending) {
