@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
 #include <string>
 
 #include "reactor/core/syscalls.h"
@@ -75,6 +76,20 @@ Socket listen_tcp(const InetAddress& address, const ListenOptions& options) {
   }
   if (::listen(socket.fd(), options.backlog) != 0) throw socket_error(errno, "listen", address);
   return socket;
+}
+
+std::vector<Socket> listen_tcp_shared(const InetAddress& address, std::size_t count,
+                                      ListenOptions options) {
+  std::vector<Socket> listeners;
+  if (count == 0) return listeners;
+  options.reuse_port = true;
+  listeners.reserve(count);
+  listeners.push_back(listen_tcp(address, options));
+  const std::optional<InetAddress> bound = InetAddress::local_of(listeners.front().fd());
+  if (!bound) throw socket_error(errno, "getsockname for", address);
+  while (listeners.size() < count)
+    listeners.push_back(listen_tcp(*bound, options));
+  return listeners;
 }
 
 Socket connect_tcp(const InetAddress& address) {

@@ -3,7 +3,9 @@
 // Threads: a Socket is used by one thread at a time.
 #pragma once
 
+#include <cstddef>
 #include <system_error>
+#include <vector>
 
 #include "reactor/net/inet_address.h"
 
@@ -43,6 +45,11 @@ struct ListenOptions {
 // A bound, listening TCP socket (SO_REUSEADDR always). Throws std::system_error carrying the
 // errno (EADDRINUSE for a busy port) with the address in the message.
 Socket listen_tcp(const InetAddress& address, const ListenOptions& options = {});
+// `count` listeners on `address` sharing its port through SO_REUSEPORT (set whatever `options`
+// say), one per reactor thread: the kernel spreads new connections over them. Port 0 picks a free
+// port for the first listener and the others bind the port it got. Throws as listen_tcp().
+std::vector<Socket> listen_tcp_shared(const InetAddress& address, std::size_t count,
+                                      ListenOptions options = {});
 // A TCP connection to `address`, connected before it returns (a blocking connect on a socket that
 // is non-blocking afterwards). Throws std::system_error. Meant for tests and tools.
 Socket connect_tcp(const InetAddress& address);
