@@ -38,9 +38,11 @@ class EventHandler {
  protected:
   EventHandler() = default;
 
-  // Readable, or an error/hang-up while kRead is in the interest set (the read call tells which).
+  // Readable, or an error/hang-up, while kRead is in the interest set (the read call tells
+  // which). Interest dropped by an earlier callback in the same batch is respected.
   virtual void on_readable() {}
-  // Writable, or an error/hang-up while kWrite is in the interest set (the write call tells which).
+  // Writable, or an error/hang-up, while kWrite is in the interest set (the write call tells
+  // which).
   virtual void on_writable() {}
   // Error or hang-up while the interest set is empty. The default stops the handler, so a
   // level-triggered hang-up cannot spin the loop.

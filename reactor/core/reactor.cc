@@ -183,8 +183,7 @@ int Reactor::dispatch_batch() {
   for (std::size_t slot = 0; slot < batch_.size(); ++slot) {
     EventHandler* handler = batch_[slot].handler;
     if (handler == nullptr) continue;  // stopped or destroyed earlier in this batch
-    dispatch(slot, *handler, batch_[slot].readiness);
-    ++callbacks;
+    callbacks += dispatch(slot, *handler, batch_[slot].readiness);
     // A handler that stopped or destroyed itself already cleared its slot; touch it only if not.
     if (batch_[slot].handler != nullptr) handler->batch_slot_ = -1;
   }
@@ -192,17 +191,27 @@ int Reactor::dispatch_batch() {
   return callbacks;
 }
 
-void Reactor::dispatch(std::size_t slot, EventHandler& handler, Readiness readiness) {
+int Reactor::dispatch(std::size_t slot, EventHandler& handler, Readiness readiness) {
+  // The interest set is read afresh before each callback: an earlier callback in this batch may
+  // have changed it, and a handler must not be called for what it no longer asks for. A failure
+  // goes to on_error only if no other callback was told of it.
   const bool failed = (readiness & (kError | kHangup)) != 0;
-  if ((readiness & kReadable) || (failed && (handler.interest_ & kRead))) {
+  int callbacks = 0;
+  if ((handler.interest_ & kRead) && ((readiness & kReadable) || failed)) {
     handler.on_readable();
-    if (batch_[slot].handler == nullptr) return;
+    ++callbacks;
+    if (batch_[slot].handler == nullptr) return callbacks;
   }
   if ((handler.interest_ & kWrite) && ((readiness & kWritable) || failed)) {
     handler.on_writable();
-    if (batch_[slot].handler == nullptr) return;
+    ++callbacks;
+    if (batch_[slot].handler == nullptr) return callbacks;
   }
-  if (failed && handler.interest_ == kNoInterest) handler.on_error();
+  if (failed && callbacks == 0 && handler.interest_ == kNoInterest) {
+    handler.on_error();
+    ++callbacks;
+  }
+  return callbacks;
 }
 
 int Reactor::run_posted() {

@@ -44,9 +44,10 @@ class Reactor {
   int run_once(std::chrono::milliseconds timeout = kWaitForever);
   // Makes run() return after the current iteration. Any thread, any time.
   void stop();
-  // Runs `task` on the loop thread in a later iteration, in posting order. Any thread. A task
-  // must not capture a raw pointer to anything that may die first; use a handler-owned
-  // TimerHandler for deferred work that belongs to a handler.
+  // Runs `task` on the loop thread, never inside post(), in posting order: at the end of the
+  // current iteration, or of the next one if posted work is already running or the loop is not
+  // in an iteration. Any thread. A task must not capture a raw pointer to anything that may die
+  // first; use a handler-owned TimerHandler for deferred work that belongs to a handler.
   void post(Task task);
   // Interrupts a blocking wait. Any thread.
   void wake();
@@ -70,7 +71,7 @@ class Reactor {
   void detach(EventHandler& handler);
   int wait_timeout_ms(std::chrono::milliseconds requested) const;
   int dispatch_batch();
-  void dispatch(std::size_t slot, EventHandler& handler, Readiness readiness);
+  int dispatch(std::size_t slot, EventHandler& handler, Readiness readiness);
   int run_posted();
 
   std::unique_ptr<Poller> poller_;

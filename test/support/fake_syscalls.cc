@@ -1,0 +1,140 @@
+#include "test/support/fake_syscalls.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <stdexcept>
+#include <vector>
+
+namespace reactor::testing {
+namespace {
+
+bool moves_bytes(FakeSyscalls::Call call) {
+  using Call = FakeSyscalls::Call;
+  return call == Call::kRead || call == Call::kReadv || call == Call::kWrite ||
+         call == Call::kWritev;
+}
+
+// The leading part of `iov` that holds at most `max_bytes`, the last entry shortened as needed.
+std::vector<iovec> truncate(const iovec* iov, int iovcnt, std::size_t max_bytes) {
+  std::vector<iovec> kept;
+  for (int i = 0; i < iovcnt && max_bytes > 0; ++i) {
+    const std::size_t len = std::min(iov[i].iov_len, max_bytes);
+    kept.push_back({iov[i].iov_base, len});
+    max_bytes -= len;
+  }
+  return kept;
+}
+
+// What a call that is scripted to fail returns.
+int fail_with(int error) {
+  errno = error;
+  return -1;
+}
+
+}  // namespace
+
+void FakeSyscalls::script(Call call, Outcome outcome, int fd, int times) {
+  if (outcome.error_ == 0 && !moves_bytes(call)) {
+    throw std::invalid_argument("FakeSyscalls: at_most() applies to read, readv, write, writev");
+  }
+  if (times <= 0) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  per_call(call).scripts.push_back({fd, outcome, times});
+}
+
+void FakeSyscalls::on_call(Call call, std::function<void(int)> hook) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  per_call(call).hook = std::move(hook);
+}
+
+std::size_t FakeSyscalls::calls(Call call) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return per_call(call).calls;
+}
+
+std::size_t FakeSyscalls::scripted(Call call) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::size_t pending = 0;
+  for (const Script& script : per_call(call).scripts) {
+    pending += static_cast<std::size_t>(script.remaining);
+  }
+  return pending;
+}
+
+std::optional<FakeSyscalls::Outcome> FakeSyscalls::begin(Call call, int fd) {
+  std::function<void(int)> hook;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    PerCall& entry = per_call(call);
+    ++entry.calls;
+    hook = entry.hook;
+  }
+  if (hook) hook(fd);
+
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto& scripts = per_call(call).scripts;
+  const auto match = std::find_if(scripts.begin(), scripts.end(), [fd](const Script& script) {
+    return script.fd == kAnyFd || script.fd == fd;
+  });
+  if (match == scripts.end()) return std::nullopt;
+  const Outcome outcome = match->outcome;
+  if (--match->remaining == 0) scripts.erase(match);
+  return outcome;
+}
+
+ssize_t FakeSyscalls::read(int fd, void* buf, size_t count) {
+  const auto outcome = begin(Call::kRead, fd);
+  if (!outcome) return Syscalls::read(fd, buf, count);
+  if (outcome->error_ != 0) return fail_with(outcome->error_);
+  return Syscalls::read(fd, buf, std::min(count, outcome->max_bytes_));
+}
+
+ssize_t FakeSyscalls::readv(int fd, const iovec* iov, int iovcnt) {
+  const auto outcome = begin(Call::kReadv, fd);
+  if (!outcome) return Syscalls::readv(fd, iov, iovcnt);
+  if (outcome->error_ != 0) return fail_with(outcome->error_);
+  const std::vector<iovec> kept = truncate(iov, iovcnt, outcome->max_bytes_);
+  return Syscalls::readv(fd, kept.data(), static_cast<int>(kept.size()));
+}
+
+ssize_t FakeSyscalls::write(int fd, const void* buf, size_t count) {
+  const auto outcome = begin(Call::kWrite, fd);
+  if (!outcome) return Syscalls::write(fd, buf, count);
+  if (outcome->error_ != 0) return fail_with(outcome->error_);
+  return Syscalls::write(fd, buf, std::min(count, outcome->max_bytes_));
+}
+
+ssize_t FakeSyscalls::writev(int fd, const iovec* iov, int iovcnt) {
+  const auto outcome = begin(Call::kWritev, fd);
+  if (!outcome) return Syscalls::writev(fd, iov, iovcnt);
+  if (outcome->error_ != 0) return fail_with(outcome->error_);
+  const std::vector<iovec> kept = truncate(iov, iovcnt, outcome->max_bytes_);
+  return Syscalls::writev(fd, kept.data(), static_cast<int>(kept.size()));
+}
+
+int FakeSyscalls::accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) {
+  if (const auto outcome = begin(Call::kAccept4, fd)) return fail_with(outcome->error_);
+  return Syscalls::accept4(fd, addr, addrlen, flags);
+}
+
+int FakeSyscalls::close(int fd) {
+  if (const auto outcome = begin(Call::kClose, fd)) return fail_with(outcome->error_);
+  return Syscalls::close(fd);
+}
+
+int FakeSyscalls::epoll_ctl(int epfd, int op, int fd, epoll_event* event) {
+  if (const auto outcome = begin(Call::kEpollCtl, fd)) return fail_with(outcome->error_);
+  return Syscalls::epoll_ctl(epfd, op, fd, event);
+}
+
+int FakeSyscalls::epoll_wait(int epfd, epoll_event* events, int maxevents, int timeout_ms) {
+  if (const auto outcome = begin(Call::kEpollWait, epfd)) return fail_with(outcome->error_);
+  return Syscalls::epoll_wait(epfd, events, maxevents, timeout_ms);
+}
+
+int FakeSyscalls::poll(pollfd* fds, nfds_t nfds, int timeout_ms) {
+  if (const auto outcome = begin(Call::kPoll, kAnyFd)) return fail_with(outcome->error_);
+  return Syscalls::poll(fds, nfds, timeout_ms);
+}
+
+}  // namespace reactor::testing
