@@ -38,12 +38,13 @@ class TcpServer final : private ConnectionOwner {
  public:
   using Factory = std::function<std::unique_ptr<Connection>(Socket socket)>;
   struct Options {
-    std::size_t max_connections = 0;             // 0: unlimited
-    std::chrono::milliseconds idle_timeout{0};   // 0: off
+    std::size_t max_connections = 0;            // 0: unlimited
+    std::chrono::milliseconds idle_timeout{0};  // 0: off
     Acceptor::Options acceptor;
   };
 
-  // `counter` (optional) is shared with other servers; it must outlive this one.
+  // `counter` (optional) is shared with other servers; it must outlive this one, and so must
+  // `reactor`.
   TcpServer(Reactor& reactor, Socket listener, Factory factory, const Options& options,
             ConnectionCounter* counter = nullptr);
   ~TcpServer();  // aborts the connections still open
@@ -61,14 +62,22 @@ class TcpServer final : private ConnectionOwner {
   std::optional<InetAddress> local_address() const { return acceptor_.local_address(); }
   Reactor& reactor() const { return reactor_; }
 
+  // `visit` may close the connection it is given: backwards, a release only moves an already
+  // visited connection into the freed slot.
   template <typename Visitor>
   void for_each_connection(Visitor&& visit) {
-    for (std::size_t i = 0; i < connections_.size(); ++i) visit(*connections_[i]);
+    for (std::size_t i = connections_.size(); i-- > 0;)
+      visit(*connections_[i]);
   }
 
  private:
   void accept(Socket socket);
+  // Makes the connection and starts it on the reactor; nullptr if refused by the factory or the
+  // poller.
+  std::unique_ptr<Connection> start_connection(Socket socket);
   void release(Connection& connection) override;
+  // The connections as they are now, for closing them while they remove themselves.
+  std::vector<Connection*> snapshot() const;
 
   Reactor& reactor_;
   Factory factory_;

@@ -1,0 +1,101 @@
+#include "reactor/net/tcp_server.h"
+
+#include <system_error>
+#include <utility>
+
+#include "reactor/core/reactor.h"
+
+namespace reactor {
+
+bool ConnectionCounter::try_add(std::size_t limit) {
+  std::size_t current = count_.load(std::memory_order_relaxed);
+  do {
+    if (limit != 0 && current >= limit) return false;
+  } while (!count_.compare_exchange_weak(current, current + 1, std::memory_order_relaxed));
+  return true;
+}
+
+TcpServer::TcpServer(Reactor& reactor, Socket listener, Factory factory, const Options& options,
+                     ConnectionCounter* counter)
+    : reactor_(reactor),
+      factory_(std::move(factory)),
+      options_(options),
+      counter_(counter != nullptr ? counter : &own_counter_),
+      acceptor_(
+          std::move(listener), [this](Socket socket) { accept(std::move(socket)); },
+          options.acceptor),
+      idle_tracker_(reactor, options.idle_timeout) {}
+
+TcpServer::~TcpServer() {
+  // Each abort releases its connection through release() while this server is still whole.
+  abort_all();
+}
+
+void TcpServer::start() {
+  acceptor_.start(reactor_);
+}
+
+void TcpServer::stop_accepting() {
+  acceptor_.stop();
+}
+
+void TcpServer::close_all() {
+  for (Connection* connection : snapshot())
+    connection->close();
+}
+
+void TcpServer::abort_all() {
+  for (Connection* connection : snapshot())
+    connection->abort();
+}
+
+std::vector<Connection*> TcpServer::snapshot() const {
+  std::vector<Connection*> connections;
+  connections.reserve(connections_.size());
+  for (const auto& connection : connections_)
+    connections.push_back(connection.get());
+  return connections;
+}
+
+void TcpServer::accept(Socket socket) {
+  // Past the limit the socket closes here, at once; the connections already open go on.
+  if (!counter_->try_add(options_.max_connections)) return;
+  std::unique_ptr<Connection> connection = start_connection(std::move(socket));
+  if (!connection) {
+    counter_->remove();
+    return;
+  }
+  connection->set_owner(this, connections_.size());
+  connections_.push_back(std::move(connection));
+  idle_tracker_.add(*connections_.back());
+}
+
+std::unique_ptr<Connection> TcpServer::start_connection(Socket socket) {
+  socket.set_no_delay(true);
+  std::unique_ptr<Connection> connection = factory_(std::move(socket));
+  if (!connection) return nullptr;  // the factory rejected it
+  try {
+    connection->start(reactor_);
+  } catch (const std::system_error&) {
+    // The poller refused the socket (out of kernel memory, say): this one connection is lost.
+    // It never ran a callback and has no owner yet, so it can go at once.
+    return nullptr;
+  }
+  return connection;
+}
+
+void TcpServer::release(Connection& connection) {
+  const std::size_t index = connection.owner_tag();
+  if (index >= connections_.size() || connections_[index].get() != &connection) return;
+  std::unique_ptr<Connection> released = std::move(connections_[index]);
+  if (index + 1 != connections_.size()) {
+    connections_[index] = std::move(connections_.back());
+    connections_[index]->set_owner(this, index);
+  }
+  connections_.pop_back();
+  counter_->remove();
+  // Its callback may still be on the stack: it is deleted after the current iteration.
+  reactor_.destroy_later(std::move(released));
+}
+
+}  // namespace reactor

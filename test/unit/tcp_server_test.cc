@@ -1,0 +1,507 @@
+#include "reactor/net/tcp_server.h"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "reactor/core/poller.h"
+#include "reactor/core/reactor.h"
+#include "reactor/testing/manual_clock.h"
+#include "test/support/fake_syscalls.h"
+
+namespace reactor {
+namespace {
+
+using std::chrono::milliseconds;
+using testing::FakeSyscalls;
+
+constexpr auto kPatience = std::chrono::seconds(5);  // bound on any wait for the network
+
+InetAddress loopback_any_port() {
+  return *InetAddress::parse("127.0.0.1", 0);
+}
+
+// Calls `step` until `done()`, for at most kPatience of real time. Returns done().
+bool eventually(const std::function<bool()>& done, const std::function<void()>& step) {
+  const auto deadline = std::chrono::steady_clock::now() + kPatience;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    step();
+  }
+  return true;
+}
+
+class EchoConnection : public Connection {
+ public:
+  using Connection::Connection;
+
+ protected:
+  std::size_t on_data(std::string_view bytes) override {
+    send(bytes);
+    return bytes.size();
+  }
+};
+
+TcpServer::Factory echo_factory() {
+  return [](Socket socket) { return std::make_unique<EchoConnection>(std::move(socket)); };
+}
+
+// The far end of a connection: a plain non-blocking socket the test reads by hand.
+class Client {
+ public:
+  explicit Client(const InetAddress& address) : socket_(connect_tcp(address)) {}
+
+  void send(std::string_view bytes) {
+    ASSERT_EQ(::send(socket_.fd(), bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
+  }
+  // Reads whatever has arrived, without blocking.
+  void read_available() {
+    char chunk[64 << 10];
+    while (!ended_) {
+      const ssize_t n = ::read(socket_.fd(), chunk, sizeof chunk);
+      if (n > 0) {
+        received_.append(chunk, static_cast<std::size_t>(n));
+      } else if (n == 0) {
+        ended_ = true;
+      } else if (errno == EAGAIN) {
+        return;
+      } else if (errno != EINTR) {
+        ended_ = true;
+        end_error_ = errno;
+      }
+    }
+  }
+  // Waits up to 5 ms for something to read (for a server on another thread).
+  void wait_readable() const {
+    pollfd entry{socket_.fd(), POLLIN, 0};
+    ::poll(&entry, 1, 5);
+  }
+  void close() { socket_.reset(); }
+
+  const std::string& received() const { return received_; }
+  // The server closed the stream: end_error() is 0 for an orderly close, else e.g. ECONNRESET.
+  bool ended() const { return ended_; }
+  int end_error() const { return end_error_; }
+
+ private:
+  Socket socket_;
+  std::string received_;
+  bool ended_ = false;
+  int end_error_ = 0;
+};
+
+// A TcpServer on a real epoll reactor whose clock moves only when a test moves it.
+class TcpServerTest : public ::testing::Test {
+ protected:
+  void start_server(const TcpServer::Options& options = {},
+                    TcpServer::Factory factory = echo_factory(),
+                    ConnectionCounter* counter = nullptr) {
+    server_ = std::make_unique<TcpServer>(reactor_, listen_tcp(loopback_any_port()),
+                                          std::move(factory), options, counter);
+    server_->start();
+  }
+
+  InetAddress address() const { return *server_->local_address(); }
+
+  bool pump_until(const std::function<bool()>& done) {
+    return eventually(done, [this] { reactor_.run_once(milliseconds(5)); });
+  }
+  // Sends `message` and runs the loop until as many bytes came back or the stream ended.
+  std::string echo(Client& client, std::string_view message) {
+    const std::size_t expected = client.received().size() + message.size();
+    client.send(message);
+    pump_until([&] {
+      client.read_available();
+      return client.received().size() >= expected || client.ended();
+    });
+    return client.received().substr(expected - message.size());
+  }
+  bool ended_by_server(Client& client) {
+    return pump_until([&] {
+      client.read_available();
+      return client.ended();
+    });
+  }
+  bool count_becomes(std::size_t count) {
+    return pump_until([&] { return server_->connection_count() == count; });
+  }
+
+  FakeSyscalls fake_;
+  ScopedSyscalls scope_{fake_};
+  testing::ManualClock clock_;
+  Reactor reactor_{make_poller("epoll"), clock_};
+  std::unique_ptr<TcpServer> server_;
+};
+
+TEST_F(TcpServerTest, AcceptsAndEchoes) {
+  start_server();
+  Client client(address());
+
+  EXPECT_EQ(echo(client, "hello"), "hello");
+  EXPECT_EQ(echo(client, "again"), "again");
+  EXPECT_EQ(server_->connection_count(), 1u);
+  EXPECT_EQ(server_->total_connections(), 1u);
+  server_->for_each_connection([](Connection& connection) {
+    int no_delay = 0;
+    socklen_t length = sizeof no_delay;
+    ::getsockopt(connection.socket().fd(), IPPROTO_TCP, TCP_NODELAY, &no_delay, &length);
+    EXPECT_EQ(no_delay, 1);
+  });
+}
+
+TEST_F(TcpServerTest, ConnectionCountDropsWhenClientsClose) {
+  start_server();
+  Client first(address());
+  Client second(address());
+  ASSERT_TRUE(count_becomes(2));
+
+  first.close();
+
+  EXPECT_TRUE(count_becomes(1));
+  EXPECT_EQ(server_->total_connections(), 1u);
+  EXPECT_EQ(echo(second, "still here"), "still here");
+}
+
+TEST_F(TcpServerTest, PastTheLimitNewConnectionsAreClosedAndExistingOnesGoOn) {
+  TcpServer::Options options;
+  options.max_connections = 2;
+  start_server(options);
+  Client first(address());
+  Client second(address());
+  ASSERT_EQ(echo(first, "1"), "1");
+  ASSERT_EQ(echo(second, "2"), "2");
+
+  Client third(address());
+  third.send("3");
+
+  EXPECT_TRUE(ended_by_server(third));
+  EXPECT_EQ(third.received(), "");
+  EXPECT_TRUE(third.end_error() == 0 || third.end_error() == ECONNRESET) << third.end_error();
+  EXPECT_EQ(echo(first, "1"), "1");
+  EXPECT_EQ(echo(second, "2"), "2");
+  EXPECT_EQ(server_->connection_count(), 2u);
+
+  // A slot frees up: the next newcomer gets in.
+  first.close();
+  ASSERT_TRUE(count_becomes(1));
+  Client fourth(address());
+  EXPECT_EQ(echo(fourth, "4"), "4");
+}
+
+TEST_F(TcpServerTest, AFactoryReturningNullRejectsTheConnection) {
+  bool reject = true;
+  start_server({}, [&reject](Socket socket) -> std::unique_ptr<Connection> {
+    if (std::exchange(reject, false)) return nullptr;
+    return std::make_unique<EchoConnection>(std::move(socket));
+  });
+  Client rejected(address());
+  EXPECT_TRUE(ended_by_server(rejected));
+  EXPECT_EQ(server_->total_connections(), 0u);
+
+  Client accepted(address());
+  EXPECT_EQ(echo(accepted, "ok"), "ok");
+  EXPECT_EQ(server_->total_connections(), 1u);
+}
+
+TEST_F(TcpServerTest, APollerRefusalDropsOnlyThatConnection) {
+  start_server();
+  // The next registration is the new connection's: the kernel is out of memory for it.
+  fake_.script(FakeSyscalls::Call::kEpollCtl, FakeSyscalls::Outcome::fail(ENOMEM));
+  Client refused(address());
+
+  EXPECT_TRUE(ended_by_server(refused));
+  EXPECT_EQ(server_->connection_count(), 0u);
+  EXPECT_EQ(server_->total_connections(), 0u);
+
+  Client accepted(address());
+  EXPECT_EQ(echo(accepted, "ok"), "ok");
+}
+
+TEST_F(TcpServerTest, StopAcceptingLeavesOpenConnectionsAlone) {
+  start_server();
+  Client first(address());
+  ASSERT_EQ(echo(first, "a"), "a");
+
+  server_->stop_accepting();
+  Client late(address());  // completes in the kernel's backlog, but nobody accepts it
+  late.send("b");
+
+  // The loop has seen the listener and `first` since `late` connected.
+  EXPECT_EQ(echo(first, "c"), "c");
+  EXPECT_EQ(server_->connection_count(), 1u);
+  late.read_available();
+  EXPECT_EQ(late.received(), "");
+}
+
+// Closes itself in on_data() after answering, then keeps using its members: were it deleted
+// there and then, ASan would report the use.
+class AnswerOnceConnection : public Connection {
+ public:
+  AnswerOnceConnection(Socket socket, bool& destroyed, bool& alive_after_close)
+      : Connection(std::move(socket)),
+        destroyed_(destroyed),
+        alive_after_close_(alive_after_close) {}
+  ~AnswerOnceConnection() override { destroyed_ = true; }
+
+ protected:
+  std::size_t on_data(std::string_view bytes) override {
+    send("bye");
+    close();
+    answered_ += bytes.size();
+    alive_after_close_ = !destroyed_ && closed();
+    return bytes.size();
+  }
+
+ private:
+  bool& destroyed_;
+  bool& alive_after_close_;
+  std::size_t answered_ = 0;
+};
+
+TEST_F(TcpServerTest, AConnectionClosingItselfInOnDataIsDeletedAfterTheIteration) {
+  bool destroyed = false;
+  bool alive_after_close = false;
+  start_server({}, [&](Socket socket) {
+    return std::make_unique<AnswerOnceConnection>(std::move(socket), destroyed, alive_after_close);
+  });
+  Client client(address());
+
+  client.send("hi");
+  EXPECT_TRUE(ended_by_server(client));
+
+  EXPECT_EQ(client.received(), "bye");
+  EXPECT_EQ(client.end_error(), 0);
+  EXPECT_TRUE(alive_after_close);
+  EXPECT_TRUE(destroyed);
+  EXPECT_EQ(server_->connection_count(), 0u);
+  EXPECT_EQ(server_->total_connections(), 0u);
+}
+
+// Answers its first input with a payload too large for the socket buffers, so most of it
+// stays queued in the connection.
+class BulkConnection : public Connection {
+ public:
+  BulkConnection(Socket socket, const std::string& payload)
+      : Connection(std::move(socket)), payload_(payload) {}
+
+ protected:
+  std::size_t on_data(std::string_view bytes) override {
+    send(payload_);
+    return bytes.size();
+  }
+
+ private:
+  const std::string& payload_;
+};
+
+TEST_F(TcpServerTest, CloseAllFlushesQueuedOutputThenCloses) {
+  std::string payload(16 << 20, '\0');
+  for (std::size_t i = 0; i < payload.size(); ++i)
+    payload[i] = static_cast<char>('a' + i % 26);
+  start_server({}, [&payload](Socket socket) {
+    return std::make_unique<BulkConnection>(std::move(socket), payload);
+  });
+  // Idle ones on both sides of the busy one: each closes (and leaves the vector) at once.
+  std::vector<std::unique_ptr<Client>> idle;
+  for (int i = 0; i < 2; ++i)
+    idle.push_back(std::make_unique<Client>(address()));
+  Client busy(address());
+  for (int i = 0; i < 2; ++i)
+    idle.push_back(std::make_unique<Client>(address()));
+  ASSERT_TRUE(count_becomes(5));
+  busy.send("go");
+  ASSERT_TRUE(pump_until([&] {
+    std::size_t queued = 0;
+    server_->for_each_connection([&queued](Connection& c) { queued += c.queued_bytes(); });
+    return queued > 0;
+  }));
+
+  server_->close_all();
+
+  EXPECT_EQ(server_->connection_count(), 1u);  // the idle ones are gone, the busy one flushes
+  EXPECT_TRUE(ended_by_server(busy));
+  EXPECT_EQ(busy.end_error(), 0);
+  EXPECT_EQ(busy.received().size(), payload.size());
+  EXPECT_TRUE(busy.received() == payload);
+  for (auto& client : idle) {
+    EXPECT_TRUE(ended_by_server(*client));
+    EXPECT_EQ(client->end_error(), 0);
+  }
+  EXPECT_EQ(server_->connection_count(), 0u);
+}
+
+TEST_F(TcpServerTest, AbortAllResetsEveryConnectionAtOnce) {
+  start_server();
+  Client first(address());
+  Client second(address());
+  ASSERT_TRUE(count_becomes(2));
+
+  server_->abort_all();
+
+  EXPECT_EQ(server_->connection_count(), 0u);
+  EXPECT_EQ(server_->total_connections(), 0u);
+  EXPECT_TRUE(ended_by_server(first));
+  EXPECT_EQ(first.end_error(), ECONNRESET);
+  EXPECT_TRUE(ended_by_server(second));
+  EXPECT_EQ(second.end_error(), ECONNRESET);
+}
+
+TEST_F(TcpServerTest, AVisitorMayCloseTheConnectionItIsGiven) {
+  start_server();
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < 4; ++i)
+    clients.push_back(std::make_unique<Client>(address()));
+  ASSERT_TRUE(count_becomes(4));
+
+  std::size_t visited = 0;
+  server_->for_each_connection([&visited](Connection& connection) {
+    ++visited;
+    connection.abort();
+  });
+
+  EXPECT_EQ(visited, 4u);
+  EXPECT_EQ(server_->connection_count(), 0u);
+}
+
+TEST_F(TcpServerTest, DestroyingTheServerAbortsItsConnections) {
+  ConnectionCounter counter;
+  start_server({}, echo_factory(), &counter);
+  Client first(address());
+  Client second(address());
+  ASSERT_TRUE(count_becomes(2));
+
+  server_.reset();
+
+  EXPECT_EQ(counter.value(), 0u);
+  EXPECT_TRUE(ended_by_server(first));
+  EXPECT_TRUE(ended_by_server(second));
+  EXPECT_EQ(first.end_error(), ECONNRESET);
+  EXPECT_EQ(second.end_error(), ECONNRESET);
+}
+
+TEST_F(TcpServerTest, AnIdleConnectionIsClosedAndABusyOneIsNot) {
+  TcpServer::Options options;
+  options.idle_timeout = milliseconds(1000);
+  start_server(options);
+  Client idle(address());
+  Client busy(address());
+  ASSERT_TRUE(count_becomes(2));
+
+  clock_.advance(milliseconds(600));
+  ASSERT_EQ(echo(busy, "tick"), "tick");
+  clock_.advance(milliseconds(500));  // idle: 1100 ms without input; busy: 500 ms
+
+  EXPECT_TRUE(ended_by_server(idle));
+  EXPECT_EQ(server_->connection_count(), 1u);
+  EXPECT_EQ(echo(busy, "tock"), "tock");
+}
+
+TEST(ConnectionCounterTest, CountsUpToTheLimit) {
+  ConnectionCounter counter;
+  EXPECT_TRUE(counter.try_add(2));
+  EXPECT_TRUE(counter.try_add(2));
+  EXPECT_FALSE(counter.try_add(2));
+  EXPECT_EQ(counter.value(), 2u);
+  counter.remove();
+  EXPECT_TRUE(counter.try_add(2));
+  EXPECT_TRUE(counter.try_add(0));  // no limit
+  EXPECT_EQ(counter.value(), 3u);
+}
+
+TEST(ConnectionCounterTest, ConcurrentAddsNeverPassTheLimit) {
+  ConnectionCounter counter;
+  constexpr std::size_t kLimit = 1000;
+  std::vector<std::size_t> added(4, 0);
+  std::vector<std::thread> threads;
+  for (std::size_t& mine : added) {
+    threads.emplace_back([&counter, &mine] {
+      for (std::size_t i = 0; i < kLimit; ++i)
+        mine += counter.try_add(kLimit) ? 1 : 0;
+    });
+  }
+  for (std::thread& thread : threads)
+    thread.join();
+  std::size_t total = 0;
+  for (std::size_t mine : added)
+    total += mine;
+  EXPECT_EQ(total, kLimit);
+  EXPECT_EQ(counter.value(), kLimit);
+}
+
+TEST(ListenTcpSharedTest, BindsEveryListenerToThePortTheFirstGot) {
+  const std::vector<Socket> listeners = listen_tcp_shared(loopback_any_port(), 3);
+
+  ASSERT_EQ(listeners.size(), 3u);
+  const std::uint16_t port = InetAddress::local_of(listeners[0].fd())->port();
+  EXPECT_NE(port, 0);
+  for (const Socket& listener : listeners) {
+    EXPECT_EQ(InetAddress::local_of(listener.fd())->port(), port);
+  }
+}
+
+// One server per reactor thread on one port, with one shared limit.
+TEST(TcpServerThreadsTest, ServersOnSeveralThreadsShareOneLimit) {
+  constexpr std::size_t kLimit = 3;
+  ConnectionCounter counter;
+  TcpServer::Options options;
+  options.max_connections = kLimit;
+  std::vector<Socket> listeners = listen_tcp_shared(loopback_any_port(), 2);
+  const InetAddress address = *InetAddress::local_of(listeners[0].fd());
+  std::vector<std::unique_ptr<Reactor>> reactors;
+  std::vector<std::unique_ptr<TcpServer>> servers;
+  for (Socket& listener : listeners) {
+    reactors.push_back(std::make_unique<Reactor>());
+    servers.push_back(std::make_unique<TcpServer>(*reactors.back(), std::move(listener),
+                                                  echo_factory(), options, &counter));
+    servers.back()->start();
+  }
+  std::vector<std::thread> threads;
+  for (auto& reactor : reactors)
+    threads.emplace_back([&reactor] { reactor->run(); });
+
+  // One at a time, each settled before the next: the first kLimit get in, wherever they land.
+  std::vector<std::unique_ptr<Client>> clients;
+  std::size_t echoed = 0;
+  std::size_t refused = 0;
+  for (std::size_t i = 0; i < 2 * kLimit; ++i) {
+    clients.push_back(std::make_unique<Client>(address));
+    Client& client = *clients.back();
+    client.send("ping");
+    eventually(
+        [&client] {
+          client.read_available();
+          return client.received() == "ping" || client.ended();
+        },
+        [&client] { client.wait_readable(); });
+    if (client.received() == "ping") ++echoed;
+    if (client.ended()) ++refused;
+  }
+
+  EXPECT_EQ(echoed, kLimit);
+  EXPECT_EQ(refused, kLimit);
+  EXPECT_EQ(counter.value(), kLimit);
+  for (auto& reactor : reactors)
+    reactor->stop();
+  for (std::thread& thread : threads)
+    thread.join();
+  EXPECT_EQ(servers[0]->connection_count() + servers[1]->connection_count(), kLimit);
+  servers.clear();
+  EXPECT_EQ(counter.value(), 0u);
+}
+
+}  // namespace
+}  // namespace reactor
