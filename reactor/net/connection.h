@@ -6,12 +6,16 @@
 // has not taken yet, and frees it when it empties, so an idle connection holds no buffer memory.
 // Ownership: owns its socket. Whoever owns the Connection (a TcpServer, or the user) is told
 // through ConnectionOwner::release() once it has closed, and must not delete it inside a callback
-// (use Reactor::destroy_later). Threads: as EventHandler, everything on the reactor's thread.
+// (use Reactor::destroy_later). Any member may be called from inside its callbacks; a read
+// error, reset or hang-up aborts the connection quietly (on_close(), no exception).
+// Threads: as EventHandler, everything on the reactor's thread.
 #pragma once
 
 #include <cstddef>
 #include <string_view>
+#include <utility>
 
+#include "reactor/core/clock.h"
 #include "reactor/core/event_handler.h"
 #include "reactor/net/byte_buffer.h"
 #include "reactor/net/socket.h"
@@ -33,29 +37,40 @@ class ConnectionOwner {
 class Connection : public EventHandler {
  public:
   struct Limits {
-    std::size_t high_water_mark = 1 << 20;  // queued output above which reading pauses
+    std::size_t high_water_mark = 1 << 20;   // queued output above which reading pauses
     std::size_t low_water_mark = 256 << 10;  // queued output at or below which reading resumes
     std::size_t max_input = 1 << 20;  // unconsumed input beyond which the connection is aborted
   };
 
-  explicit Connection(Socket socket, const Limits& limits = Limits{});
+  // Two constructors rather than a default argument: a nested struct's member initializers cannot
+  // be used for a default argument inside the enclosing class.
+  explicit Connection(Socket socket) : Connection(std::move(socket), Limits{}) {}
+  Connection(Socket socket, const Limits& limits);
+  // Destroying a connection that is still open resets it (queued output is discarded) and makes
+  // no callback: on_close() is not called, since the subclass part is already gone by then.
   ~Connection() override;
 
   // Registers for reading. Throws std::system_error if the poller refuses the socket.
   void start(Reactor& reactor);
 
   // Writes straight to the socket when nothing is queued and queues only what the kernel did not
-  // take. Ignored after close(), shutdown() or abort().
+  // take. Ignored after close(), shutdown() or abort(). A write error (reset, broken pipe) aborts
+  // the connection before send() returns.
   void send(std::string_view bytes);
-  // Half-close: once queued output is flushed, shuts down the write side. Reading goes on.
+  // Half-close: once queued output is flushed, shuts down the write side. Reading goes on; if the
+  // peer has shut down its side too, the connection then closes.
   void shutdown();
-  // Graceful close: stops reading, flushes queued output, then closes.
+  // Graceful close: stops reading, flushes queued output, then closes (before returning, if
+  // nothing is queued).
   void close();
-  // Immediate close: queued output is discarded and the peer gets a reset.
+  // Immediate close: queued output is discarded and the peer gets a reset. on_close() runs
+  // before it returns.
   void abort();
 
   std::size_t queued_bytes() const { return output_.size(); }
   bool reading_paused() const { return reading_paused_; }
+  // Bytes of buffer storage held for unconsumed input and queued output (0 when idle).
+  std::size_t buffer_capacity() const { return input_.capacity() + output_.capacity(); }
   bool closed() const { return state_ == State::kClosed; }
   const Socket& socket() const { return socket_; }
 
@@ -76,12 +91,27 @@ class Connection : public EventHandler {
 
  private:
   friend class IdleTracker;
-  enum class State : unsigned char { kOpen, kShuttingDown, kClosing, kClosed };
+  enum class State : unsigned char {
+    kOpen,
+    kShuttingDown,  // shutdown(): the write side is shut once output is flushed (at once if none)
+    kClosing,       // close(): closes once output is flushed
+    kClosed,
+  };
 
   void on_readable() override;
   void on_writable() override;
   void on_error() override;
-  // (implementation helpers are private too)
+
+  // Hands freshly read bytes to on_data() and keeps what it left. False once reading must stop.
+  bool deliver(std::string_view fresh);
+  void peer_shut_down();
+  // Queued output is flushed: carries out a pending shutdown() or close().
+  void output_flushed();
+  void close_now();
+  bool wants_input() const;
+  Interest wanted_interest() const;
+  // Recomputes backpressure and sets the interest the state calls for (no call if unchanged).
+  void update_interest();
 
   Socket socket_;
   ByteBuffer input_;
@@ -96,6 +126,7 @@ class Connection : public EventHandler {
   Clock::time_point last_input_{};
   State state_ = State::kOpen;
   bool reading_paused_ = false;
+  bool peer_shut_down_ = false;  // EOF read: no more input will come
 };
 
 }  // namespace reactor

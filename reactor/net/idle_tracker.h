@@ -2,8 +2,11 @@
 // share the timeout, so an intrusive list ordered by last input does the job in O(1) per read
 // (move to the tail) with one TimerHandler for the whole list, armed for the oldest connection:
 // no per-connection timer, no heap operation per message.
-// Ownership: does not own the connections; a connection leaves the list when it closes.
-// Threads: the reactor's thread.
+// When the timer fires, every connection idle for the timeout gets Connection::on_idle() (its
+// idle clock restarts, so one it keeps open is told again a timeout later), then the timer is
+// armed for the new oldest.
+// Ownership: does not own the connections; a connection leaves the list when it closes or is
+// destroyed. Threads: the reactor's thread.
 #pragma once
 
 #include <chrono>
@@ -21,14 +24,18 @@ class IdleTracker {
   IdleTracker(Reactor& reactor, std::chrono::milliseconds timeout);
   ~IdleTracker();  // forgets every connection
 
-  void add(Connection& connection);     // starts tracking, input clock starts now
-  void touch(Connection& connection);   // input arrived: move to the tail
+  // Starts tracking (leaving any other tracker); the input clock starts at the loop's now().
+  void add(Connection& connection);
+  void touch(Connection& connection);  // input arrived: move to the tail
   void remove(Connection& connection);
   bool enabled() const { return timeout_ > Clock::duration::zero(); }
 
  private:
   void reap();
+  // Arms the timer for the oldest connection's deadline, or stops it if there is none.
   void arm();
+  void link_newest(Connection& connection);
+  void unlink(Connection& connection);
 
   Reactor& reactor_;
   Clock::duration timeout_;

@@ -1,0 +1,677 @@
+#include "reactor/net/connection.h"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "reactor/core/reactor.h"
+#include "reactor/core/syscalls.h"
+#include "reactor/testing/manual_clock.h"
+#include "reactor/testing/mock_poller.h"
+#include "test/support/fake_syscalls.h"
+#include "test/support/socket_pair.h"
+
+namespace reactor {
+namespace {
+
+using Call = testing::FakeSyscalls::Call;
+using Outcome = testing::FakeSyscalls::Outcome;
+constexpr std::chrono::milliseconds kNoWait{0};
+
+// Writes "close" and "release" to a shared log, so tests can check their order and count.
+class RecordingOwner final : public ConnectionOwner {
+ public:
+  explicit RecordingOwner(std::vector<std::string>& log) : log_(log) {}
+  void release(Connection& connection) override {
+    log_.push_back(connection.closed() ? "release" : "release while open");
+  }
+
+ private:
+  std::vector<std::string>& log_;
+};
+
+// A connection whose callbacks a test scripts. By default it echoes what it receives.
+class TestConnection final : public Connection {
+ public:
+  TestConnection(Socket socket, const Limits& limits, std::vector<std::string>& log)
+      : Connection(std::move(socket), limits), log_(log) {}
+
+  std::function<std::size_t(std::string_view)> data_hook;
+  std::function<void()> peer_shutdown_hook;
+  std::vector<std::string> deliveries;
+
+ private:
+  std::size_t on_data(std::string_view bytes) override {
+    deliveries.emplace_back(bytes);
+    if (data_hook) return data_hook(bytes);
+    send(bytes);
+    return bytes.size();
+  }
+  void on_peer_shutdown() override {
+    log_.push_back("peer shutdown");
+    if (peer_shutdown_hook) {
+      peer_shutdown_hook();
+    } else {
+      Connection::on_peer_shutdown();
+    }
+  }
+  void on_close() override { log_.push_back("close"); }
+
+  std::vector<std::string>& log_;
+};
+
+// What the peer end read: the bytes, then whether it met EOF or an error.
+struct PeerRead {
+  std::string bytes;
+  bool eof = false;
+  int error = 0;  // errno of the read that ended it, 0 for EOF; EAGAIN: nothing more for now
+};
+
+PeerRead read_all(int fd) {
+  PeerRead result;
+  char chunk[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n > 0) {
+      result.bytes.append(chunk, static_cast<std::size_t>(n));
+    } else if (n == 0) {
+      result.eof = true;
+      return result;
+    } else {
+      result.error = errno;
+      return result;
+    }
+  }
+}
+
+class ConnectionTest : public ::testing::Test {
+ protected:
+  ConnectionTest() : reactor_(std::make_unique<testing::MockPoller>(), clock_) {}
+
+  // A started connection on the local end of a fresh socket pair, owned by owner_.
+  TestConnection& open(const Connection::Limits& limits = {}) {
+    fd_ = pair_.local();
+    connection_ = std::make_unique<TestConnection>(Socket(pair_.release_local()), limits, log_);
+    connection_->set_owner(&owner_, 7);
+    connection_->start(reactor_);
+    fake_.on_call(Call::kRead, [this](int fd) { reads_ += fd == fd_ ? 1 : 0; });
+    fake_.on_call(Call::kWrite, [this](int fd) { writes_ += fd == fd_ ? 1 : 0; });
+    return *connection_;
+  }
+
+  testing::MockPoller& poller() { return static_cast<testing::MockPoller&>(reactor_.poller()); }
+  void readable() { dispatch(kReadable); }
+  void writable() { dispatch(kWritable); }
+  void dispatch(Readiness readiness) {
+    poller().inject(fd_, readiness);
+    reactor_.run_once(kNoWait);
+  }
+  void peer_send(std::string_view bytes) { pair_.send_to_local(bytes); }
+  PeerRead peer_read() { return read_all(pair_.peer()); }
+  // Makes the connection's next write take nothing, so that what it sends is queued.
+  void block_next_write() { fake_.script(Call::kWrite, Outcome::fail(EAGAIN), fd_); }
+
+  testing::FakeSyscalls fake_;
+  ScopedSyscalls scoped_{fake_};
+  testing::ManualClock clock_;
+  Reactor reactor_;
+  testing::SocketPair pair_;
+  std::vector<std::string> log_;
+  RecordingOwner owner_{log_};
+  std::unique_ptr<TestConnection> connection_;
+  int fd_ = -1;
+  std::size_t reads_ = 0;
+  std::size_t writes_ = 0;
+};
+
+using Log = std::vector<std::string>;
+
+TEST_F(ConnectionTest, StartsReadingOnly) {
+  TestConnection& connection = open();
+  EXPECT_EQ(poller().interest(fd_), kRead);
+  EXPECT_EQ(connection.owner_tag(), 7u);
+  EXPECT_FALSE(connection.closed());
+  EXPECT_EQ(connection.buffer_capacity(), 0u);
+}
+
+TEST_F(ConnectionTest, EchoesData) {
+  TestConnection& connection = open();
+  peer_send("hello");
+  readable();
+  EXPECT_EQ(connection.deliveries, (Log{"hello"}));
+  EXPECT_EQ(peer_read().bytes, "hello");
+  EXPECT_EQ(connection.queued_bytes(), 0u);
+  EXPECT_EQ(connection.buffer_capacity(), 0u);
+}
+
+TEST_F(ConnectionTest, ShortReadMeansDrainedAndIsNotRepeated) {
+  open();
+  peer_send("hello");
+  readable();
+  EXPECT_EQ(reads_, 1u);
+}
+
+TEST_F(ConnectionTest, FullReadsRepeatOnlyAFewTimesPerWakeup) {
+  TestConnection& connection = open();
+  // Refills the socket before each read, so every read fills the 64 KiB read buffer. Bounded,
+  // so that a connection reading until EAGAIN would end and fail the check below.
+  connection.data_hook = [](std::string_view bytes) { return bytes.size(); };
+  const std::string block(64 << 10, 'x');
+  int refills = 16;
+  fake_.on_call(Call::kRead, [&](int fd) {
+    if (fd != fd_) return;
+    ++reads_;
+    if (refills-- > 0) peer_send(block);
+  });
+  readable();
+  EXPECT_GT(reads_, 1u);
+  EXPECT_LE(reads_, 4u);
+  EXPECT_EQ(connection.deliveries.size(), reads_);
+  for (const std::string& delivery : connection.deliveries)
+    EXPECT_EQ(delivery.size(), block.size());
+}
+
+TEST_F(ConnectionTest, EintrOnReadIsRetried) {
+  TestConnection& connection = open();
+  fake_.script(Call::kRead, Outcome::fail(EINTR), fd_);
+  peer_send("abc");
+  readable();
+  EXPECT_EQ(reads_, 2u);
+  EXPECT_EQ(connection.deliveries, (Log{"abc"}));
+  EXPECT_FALSE(connection.closed());
+}
+
+TEST_F(ConnectionTest, SteadyPingPongMakesNoPollerCalls) {
+  TestConnection& connection = open();
+  const testing::MockPoller::Counters before = poller().counters();
+  for (int round = 0; round < 100; ++round) {
+    const std::string ping = "ping " + std::to_string(round);
+    peer_send(ping);
+    readable();
+    ASSERT_EQ(peer_read().bytes, ping);
+  }
+  EXPECT_EQ(poller().counters().modifies, before.modifies);
+  EXPECT_EQ(poller().counters().adds, before.adds);
+  EXPECT_EQ(poller().counters().removes, before.removes);
+  EXPECT_EQ(writes_, 100u);
+  EXPECT_EQ(connection.buffer_capacity(), 0u);
+}
+
+TEST_F(ConnectionTest, ShortWriteQueuesRemainderUntilWritable) {
+  TestConnection& connection = open();
+  const std::size_t modifies = poller().counters().modifies;
+  fake_.script(Call::kWrite, Outcome::at_most(2), fd_);
+  connection.send("abcdef");
+  EXPECT_EQ(connection.queued_bytes(), 4u);
+  EXPECT_GT(connection.buffer_capacity(), 0u);
+  EXPECT_EQ(poller().interest(fd_), kRead | kWrite);
+  EXPECT_EQ(poller().counters().modifies, modifies + 1);
+  EXPECT_EQ(peer_read().bytes, "ab");
+
+  writable();
+  EXPECT_EQ(connection.queued_bytes(), 0u);
+  EXPECT_EQ(connection.buffer_capacity(), 0u);
+  EXPECT_EQ(poller().interest(fd_), kRead);
+  EXPECT_EQ(poller().counters().modifies, modifies + 2);
+  EXPECT_EQ(peer_read().bytes, "cdef");
+}
+
+TEST_F(ConnectionTest, EagainOnWriteQueuesEverything) {
+  TestConnection& connection = open();
+  block_next_write();
+  connection.send("abcdef");
+  EXPECT_EQ(connection.queued_bytes(), 6u);
+  EXPECT_EQ(poller().interest(fd_), kRead | kWrite);
+  EXPECT_EQ(peer_read().error, EAGAIN);
+  writable();
+  EXPECT_EQ(peer_read().bytes, "abcdef");
+  EXPECT_EQ(poller().interest(fd_), kRead);
+}
+
+TEST_F(ConnectionTest, EintrOnWriteIsRetried) {
+  TestConnection& connection = open();
+  const std::size_t modifies = poller().counters().modifies;
+  fake_.script(Call::kWrite, Outcome::fail(EINTR), fd_);
+  connection.send("abc");
+  EXPECT_EQ(connection.queued_bytes(), 0u);
+  EXPECT_EQ(writes_, 2u);
+  EXPECT_EQ(poller().counters().modifies, modifies);
+  EXPECT_EQ(peer_read().bytes, "abc");
+}
+
+TEST_F(ConnectionTest, SendBehindQueuedOutputQueuesAndWritableWritesAllAtOnce) {
+  TestConnection& connection = open();
+  block_next_write();
+  connection.send("abc");
+  connection.send("def");
+  connection.send("ghi");
+  EXPECT_EQ(writes_, 1u);  // only the first send tried the socket; the rest keep the order
+  EXPECT_EQ(connection.queued_bytes(), 9u);
+  writable();
+  EXPECT_EQ(writes_, 2u);
+  EXPECT_EQ(peer_read().bytes, "abcdefghi");
+}
+
+TEST_F(ConnectionTest, BackpressurePausesAboveHighWaterAndResumesAtLowWater) {
+  Connection::Limits limits;
+  limits.high_water_mark = 100;
+  limits.low_water_mark = 40;
+  TestConnection& connection = open(limits);
+  const std::size_t modifies = poller().counters().modifies;
+
+  block_next_write();
+  connection.send(std::string(100, 'a'));  // at the mark, not above it
+  EXPECT_FALSE(connection.reading_paused());
+  EXPECT_EQ(poller().interest(fd_), kRead | kWrite);
+  EXPECT_EQ(poller().counters().modifies, modifies + 1);
+
+  connection.send("b");
+  EXPECT_TRUE(connection.reading_paused());
+  EXPECT_EQ(poller().interest(fd_), kWrite);
+  EXPECT_EQ(poller().counters().modifies, modifies + 2);
+
+  peer_send("unread while paused");
+  fake_.script(Call::kWrite, Outcome::at_most(60), fd_);
+  dispatch(kReadable | kWritable);
+  EXPECT_TRUE(connection.deliveries.empty());
+  EXPECT_EQ(connection.queued_bytes(), 41u);
+  EXPECT_TRUE(connection.reading_paused());
+  EXPECT_EQ(poller().counters().modifies, modifies + 2);
+
+  fake_.script(Call::kWrite, Outcome::at_most(1), fd_);
+  writable();
+  EXPECT_EQ(connection.queued_bytes(), 40u);
+  EXPECT_FALSE(connection.reading_paused());
+  EXPECT_EQ(poller().interest(fd_), kRead | kWrite);
+  EXPECT_EQ(poller().counters().modifies, modifies + 3);
+
+  connection.data_hook = [](std::string_view bytes) { return bytes.size(); };
+  dispatch(kReadable | kWritable);
+  EXPECT_EQ(connection.deliveries, (Log{"unread while paused"}));
+  EXPECT_EQ(connection.queued_bytes(), 0u);
+  EXPECT_EQ(poller().interest(fd_), kRead);
+  EXPECT_EQ(poller().counters().modifies, modifies + 4);
+  EXPECT_EQ(peer_read().bytes, std::string(100, 'a') + "b");
+}
+
+TEST_F(ConnectionTest, BackpressureStopsReadingWithinTheSameWakeup) {
+  Connection::Limits limits;
+  limits.high_water_mark = 10;
+  limits.low_water_mark = 0;
+  TestConnection& connection = open(limits);
+  // Every read comes back full, so only the pause can stop the reading loop early.
+  const std::string block(64 << 10, 'x');
+  fake_.on_call(Call::kRead, [&](int fd) {
+    if (fd == fd_) peer_send(block);
+  });
+  block_next_write();
+  readable();
+  EXPECT_EQ(connection.deliveries.size(), 1u);
+  EXPECT_TRUE(connection.reading_paused());
+  EXPECT_EQ(poller().interest(fd_), kWrite);
+}
+
+TEST_F(ConnectionTest, PeerEofFlushesQueuedOutputThenCloses) {
+  TestConnection& connection = open();
+  block_next_write();
+  connection.send("last words");
+  ASSERT_EQ(::shutdown(pair_.peer(), SHUT_WR), 0);
+  readable();
+  EXPECT_EQ(log_, (Log{"peer shutdown"}));
+  EXPECT_FALSE(connection.closed());
+  EXPECT_EQ(poller().interest(fd_), kWrite);
+
+  writable();
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(log_, (Log{"peer shutdown", "close", "release"}));
+  const PeerRead read = peer_read();
+  EXPECT_EQ(read.bytes, "last words");
+  EXPECT_TRUE(read.eof);
+  EXPECT_FALSE(poller().watching(fd_));
+}
+
+TEST_F(ConnectionTest, PeerEofWithNothingQueuedClosesAtOnce) {
+  TestConnection& connection = open();
+  pair_.close_peer();
+  readable();
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(log_, (Log{"peer shutdown", "close", "release"}));
+}
+
+TEST_F(ConnectionTest, ShutdownHalfClosesAfterFlushAndKeepsReading) {
+  TestConnection& connection = open();
+  block_next_write();
+  connection.send("bye");
+  connection.shutdown();
+  PeerRead read = peer_read();
+  EXPECT_EQ(read.bytes, "");
+  EXPECT_FALSE(read.eof);  // not before the queued bytes are out
+
+  writable();
+  read = peer_read();
+  EXPECT_EQ(read.bytes, "bye");
+  EXPECT_TRUE(read.eof);
+  EXPECT_EQ(poller().interest(fd_), kRead);
+
+  connection.send("ignored after shutdown");
+  EXPECT_EQ(connection.queued_bytes(), 0u);
+  peer_send("still talking");
+  readable();
+  EXPECT_EQ(connection.deliveries, (Log{"still talking"}));
+  EXPECT_FALSE(connection.closed());
+
+  pair_.close_peer();
+  readable();
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(log_, (Log{"peer shutdown", "close", "release"}));
+}
+
+TEST_F(ConnectionTest, BothSidesShutDownCloses) {
+  TestConnection& connection = open();
+  connection.peer_shutdown_hook = [&] { connection.shutdown(); };
+  peer_send("x");
+  ASSERT_EQ(::shutdown(pair_.peer(), SHUT_WR), 0);
+  readable();  // a short read: the EOF behind it comes with the next readiness
+  EXPECT_EQ(connection.deliveries, (Log{"x"}));
+  EXPECT_TRUE(log_.empty());
+  readable();
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(log_, (Log{"peer shutdown", "close", "release"}));
+  const PeerRead read = peer_read();
+  EXPECT_EQ(read.bytes, "x");
+  EXPECT_TRUE(read.eof);
+}
+
+TEST_F(ConnectionTest, PeerEofAfterOurShutdownCloses) {
+  TestConnection& connection = open();
+  connection.shutdown();
+  connection.peer_shutdown_hook = [] {};  // neither close() nor shutdown(): both sides are done
+  pair_.close_peer();
+  readable();
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(log_, (Log{"peer shutdown", "close", "release"}));
+}
+
+TEST_F(ConnectionTest, CloseInsideOnData) {
+  TestConnection& connection = open();
+  connection.data_hook = [&](std::string_view bytes) {
+    connection.close();
+    return bytes.size();
+  };
+  peer_send("quit");
+  readable();
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(log_, (Log{"close", "release"}));
+  EXPECT_FALSE(poller().watching(fd_));
+  EXPECT_TRUE(peer_read().eof);
+  EXPECT_EQ(connection.buffer_capacity(), 0u);
+}
+
+TEST_F(ConnectionTest, CloseInsideOnDataFlushesTheReplyAndReadsNoMore) {
+  TestConnection& connection = open();
+  connection.data_hook = [&](std::string_view bytes) {
+    block_next_write();
+    connection.send("goodbye");
+    connection.close();
+    return bytes.size();
+  };
+  peer_send("quit");
+  readable();
+  EXPECT_FALSE(connection.closed());
+  EXPECT_EQ(poller().interest(fd_), kWrite);
+  peer_send("late");
+  dispatch(kReadable | kWritable);
+  EXPECT_EQ(connection.deliveries, (Log{"quit"}));
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(log_, (Log{"close", "release"}));
+  const PeerRead read = peer_read();
+  EXPECT_EQ(read.bytes, "goodbye");
+}
+
+TEST_F(ConnectionTest, AbortInsideOnData) {
+  TestConnection& connection = open();
+  connection.data_hook = [&](std::string_view bytes) {
+    connection.abort();
+    connection.send("ignored");
+    return bytes.size();
+  };
+  peer_send("boom");
+  readable();
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(log_, (Log{"close", "release"}));
+  EXPECT_FALSE(poller().watching(fd_));
+  EXPECT_EQ(peer_read().bytes, "");
+}
+
+TEST_F(ConnectionTest, AbortInsideOnDataLeavesTheKeptBytesValidForTheCall) {
+  TestConnection& connection = open();
+  std::string seen_after_abort;
+  connection.data_hook = [&](std::string_view bytes) -> std::size_t {
+    if (bytes.size() < 4) return 0;
+    connection.abort();
+    seen_after_abort = std::string(bytes);  // still readable: the call owns the view
+    return bytes.size();
+  };
+  peer_send("ab");
+  readable();
+  ASSERT_GT(connection.buffer_capacity(), 0u);
+  peer_send("cd");
+  readable();
+  EXPECT_EQ(seen_after_abort, "abcd");
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(connection.buffer_capacity(), 0u);
+}
+
+TEST_F(ConnectionTest, AbortDiscardsQueuedOutput) {
+  TestConnection& connection = open();
+  block_next_write();
+  connection.send("never sent");
+  connection.abort();
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(connection.queued_bytes(), 0u);
+  EXPECT_EQ(connection.buffer_capacity(), 0u);
+  EXPECT_EQ(log_, (Log{"close", "release"}));
+  const PeerRead read = peer_read();
+  EXPECT_EQ(read.bytes, "");
+  EXPECT_TRUE(read.eof || read.error == ECONNRESET);
+}
+
+TEST_F(ConnectionTest, CloseAndAbortAreIdempotentAndReleaseOnce) {
+  TestConnection& connection = open();
+  connection.close();
+  connection.close();
+  connection.abort();
+  connection.shutdown();
+  connection.send("ignored");
+  EXPECT_EQ(log_, (Log{"close", "release"}));
+  EXPECT_EQ(writes_, 0u);
+}
+
+TEST_F(ConnectionTest, ResetOnReadClosesOnceWithoutThrowing) {
+  TestConnection& connection = open();
+  fake_.script(Call::kRead, Outcome::fail(ECONNRESET), fd_);
+  EXPECT_NO_THROW(readable());
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(log_, (Log{"close", "release"}));
+  EXPECT_NO_THROW(readable());  // nothing is watched any more
+  EXPECT_EQ(log_.size(), 2u);
+}
+
+TEST_F(ConnectionTest, BrokenPipeOnSendClosesQuietly) {
+  TestConnection& connection = open();
+  pair_.close_peer();
+  EXPECT_NO_THROW(connection.send("into the void"));  // a real EPIPE; SIGPIPE is ignored
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(log_, (Log{"close", "release"}));
+}
+
+TEST_F(ConnectionTest, ResetOnQueuedWriteClosesQuietly) {
+  TestConnection& connection = open();
+  block_next_write();
+  connection.send("queued");
+  fake_.script(Call::kWrite, Outcome::fail(ECONNRESET), fd_);
+  EXPECT_NO_THROW(writable());
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(log_, (Log{"close", "release"}));
+}
+
+TEST_F(ConnectionTest, HangupWithNoInterestAborts) {
+  TestConnection& connection = open();
+  connection.peer_shutdown_hook = [] {};  // stay open, e.g. to send more later
+  ASSERT_EQ(::shutdown(pair_.peer(), SHUT_WR), 0);
+  readable();
+  ASSERT_FALSE(connection.closed());
+  ASSERT_EQ(poller().interest(fd_), kNoInterest);
+  dispatch(kHangup);
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(log_, (Log{"peer shutdown", "close", "release"}));
+}
+
+TEST_F(ConnectionTest, UnconsumedInputBeyondMaxInputAborts) {
+  Connection::Limits limits;
+  limits.max_input = 8;
+  TestConnection& connection = open(limits);
+  connection.data_hook = [](std::string_view) { return std::size_t{0}; };
+  peer_send("12345678");
+  readable();
+  EXPECT_FALSE(connection.closed());  // exactly at the limit
+  peer_send("9");
+  readable();
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(log_, (Log{"close", "release"}));
+  EXPECT_EQ(connection.deliveries.back(), "123456789");  // offered once more before the abort
+}
+
+TEST_F(ConnectionTest, UnconsumedInputBeyondMaxInputInOneReadAborts) {
+  Connection::Limits limits;
+  limits.max_input = 8;
+  TestConnection& connection = open(limits);
+  connection.data_hook = [](std::string_view bytes) { return bytes.size() > 8 ? 0 : bytes.size(); };
+  peer_send("123456789");
+  readable();
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(connection.deliveries, (Log{"123456789"}));
+}
+
+TEST_F(ConnectionTest, PartlyConsumedInputIsPresentedAgainWithNewBytes) {
+  TestConnection& connection = open();
+  connection.data_hook = [&](std::string_view bytes) -> std::size_t {
+    return connection.deliveries.size() == 1 ? 3 : bytes.size();
+  };
+  peer_send("abcdef");
+  readable();
+  EXPECT_GE(connection.buffer_capacity(), 3u);
+  peer_send("gh");
+  readable();
+  EXPECT_EQ(connection.deliveries, (Log{"abcdef", "defgh"}));
+  EXPECT_EQ(connection.buffer_capacity(), 0u);
+}
+
+TEST_F(ConnectionTest, OverConsumingCountsAsEverything) {
+  TestConnection& connection = open();
+  connection.data_hook = [](std::string_view bytes) { return bytes.size() + 100; };
+  peer_send("abc");
+  readable();
+  EXPECT_EQ(connection.buffer_capacity(), 0u);
+  peer_send("d");
+  readable();
+  EXPECT_EQ(connection.deliveries, (Log{"abc", "d"}));
+}
+
+TEST_F(ConnectionTest, PollerRefusingAnInterestChangeAborts) {
+  TestConnection& connection = open();
+  block_next_write();
+  poller().fail_next_registration(ENOMEM);
+  EXPECT_NO_THROW(connection.send("needs kWrite"));
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(log_, (Log{"close", "release"}));
+}
+
+TEST_F(ConnectionTest, DestroyedWhileOpenClosesTheSocketWithoutCallbacks) {
+  TestConnection& connection = open();
+  block_next_write();
+  connection.send("discarded");
+  connection_.reset();
+  EXPECT_TRUE(log_.empty());
+  EXPECT_FALSE(poller().watching(fd_));
+  const PeerRead read = peer_read();
+  EXPECT_EQ(read.bytes, "");
+  EXPECT_TRUE(read.eof || read.error == ECONNRESET);
+}
+
+// Readiness fetched in the same batch as a handler that closes us must not make us read (the
+// reactor respects interest dropped earlier in the batch).
+TEST_F(ConnectionTest, ReadinessFetchedBeforeACloseInTheSameBatchIsIgnored) {
+  TestConnection& closing = open();
+  block_next_write();
+  closing.send("pending");  // keeps it registered (for writing) after close()
+  testing::SocketPair other_pair;
+  const int other_fd = other_pair.local();
+  TestConnection other(Socket(other_pair.release_local()), {}, log_);
+  other.start(reactor_);
+  other.data_hook = [&](std::string_view bytes) {
+    closing.close();
+    return bytes.size();
+  };
+  other_pair.send_to_local("close the other one");
+  peer_send("too late");
+  poller().inject(other_fd, kReadable);
+  poller().inject(fd_, kReadable);
+  reactor_.run_once(kNoWait);
+  EXPECT_TRUE(closing.deliveries.empty());
+  EXPECT_FALSE(closing.closed());
+  writable();
+  EXPECT_TRUE(closing.closed());
+  EXPECT_EQ(peer_read().bytes, "pending");
+  other.close();
+}
+
+TEST_F(ConnectionTest, SendBeforeStartIsRegisteredByStart) {
+  fd_ = pair_.local();
+  TestConnection connection(Socket(pair_.release_local()), {}, log_);
+  block_next_write();
+  connection.send("early");
+  connection.start(reactor_);
+  EXPECT_EQ(poller().interest(fd_), kRead | kWrite);
+  writable();
+  EXPECT_EQ(peer_read().bytes, "early");
+  connection.close();
+}
+
+// Over TCP, abort() is visible to the peer as a reset rather than an orderly end of stream.
+TEST(ConnectionOverTcp, AbortResetsThePeer) {
+  Reactor reactor;
+  const auto loopback = InetAddress::parse("127.0.0.1", 0);
+  ASSERT_TRUE(loopback);
+  Socket listener = listen_tcp(*loopback);
+  const auto bound = InetAddress::local_of(listener.fd());
+  ASSERT_TRUE(bound);
+  Socket client = connect_tcp(*bound);
+  Socket accepted(::accept4(listener.fd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+  ASSERT_TRUE(accepted.valid());
+
+  std::vector<std::string> log;
+  TestConnection connection(std::move(accepted), {}, log);
+  connection.start(reactor);
+  connection.abort();
+  EXPECT_EQ(log, (Log{"close"}));
+
+  pollfd entry{client.fd(), POLLIN, 0};
+  ASSERT_EQ(::poll(&entry, 1, 5000), 1);
+  char byte;
+  const ssize_t n = ::read(client.fd(), &byte, 1);
+  const int error = errno;
+  EXPECT_EQ(n, -1);
+  EXPECT_EQ(error, ECONNRESET);
+}
+
+}  // namespace
+}  // namespace reactor
