@@ -1,6 +1,6 @@
 #include "reactor/net/tcp_server.h"
 
-#include <system_error>
+#include <exception>
 #include <utility>
 
 #include "reactor/core/reactor.h"
@@ -71,17 +71,17 @@ void TcpServer::accept(Socket socket) {
 }
 
 std::unique_ptr<Connection> TcpServer::start_connection(Socket socket) {
-  socket.set_no_delay(true);
-  std::unique_ptr<Connection> connection = factory_(std::move(socket));
-  if (!connection) return nullptr;  // the factory rejected it
+  // Whatever fails here (the factory throws, say out of memory, or the poller refuses the
+  // socket) costs this one connection only. It never ran a callback and has no owner yet, so it
+  // can go at once.
   try {
-    connection->start(reactor_);
-  } catch (const std::system_error&) {
-    // The poller refused the socket (out of kernel memory, say): this one connection is lost.
-    // It never ran a callback and has no owner yet, so it can go at once.
+    socket.set_no_delay(true);
+    std::unique_ptr<Connection> connection = factory_(std::move(socket));
+    if (connection) connection->start(reactor_);  // null: the factory rejected it
+    return connection;
+  } catch (const std::exception&) {
     return nullptr;
   }
-  return connection;
 }
 
 void TcpServer::release(Connection& connection) {

@@ -72,8 +72,8 @@ class TcpServer final : private ConnectionOwner {
 
  private:
   void accept(Socket socket);
-  // Makes the connection and starts it on the reactor; nullptr if refused by the factory or the
-  // poller.
+  // Makes the connection and starts it on the reactor; nullptr if the factory rejected or threw,
+  // or the poller refused it.
   std::unique_ptr<Connection> start_connection(Socket socket);
   void release(Connection& connection) override;
   // The connections as they are now, for closing them while they remove themselves.

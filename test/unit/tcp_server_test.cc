@@ -11,6 +11,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <new>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -210,6 +211,21 @@ TEST_F(TcpServerTest, AFactoryReturningNullRejectsTheConnection) {
   });
   Client rejected(address());
   EXPECT_TRUE(ended_by_server(rejected));
+  EXPECT_EQ(server_->total_connections(), 0u);
+
+  Client accepted(address());
+  EXPECT_EQ(echo(accepted, "ok"), "ok");
+  EXPECT_EQ(server_->total_connections(), 1u);
+}
+
+TEST_F(TcpServerTest, AFactoryThatThrowsCostsOnlyThatConnection) {
+  bool fail = true;
+  start_server({}, [&fail](Socket socket) -> std::unique_ptr<Connection> {
+    if (std::exchange(fail, false)) throw std::bad_alloc();
+    return std::make_unique<EchoConnection>(std::move(socket));
+  });
+  Client failed(address());
+  EXPECT_TRUE(ended_by_server(failed));
   EXPECT_EQ(server_->total_connections(), 0u);
 
   Client accepted(address());
