@@ -1,0 +1,15 @@
+#include "apps/bench/common/process_limits.h"
+
+#include <sys/resource.h>
+
+namespace bench {
+
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+}  // namespace bench
