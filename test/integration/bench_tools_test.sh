@@ -42,6 +42,9 @@ start_server() {
   if [[ ! "$line" =~ ^Listening\ on\ (.+):([0-9]+)$ ]] || [[ "${BASH_REMATCH[1]}" != "$host" ]]; then
     fail "$server printed '$line' instead of 'Listening on $host:PORT'"
     cat "$work_dir/server.err" >&2
+    kill -KILL "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
     return 1
   fi
   server_port=${BASH_REMATCH[2]}
