@@ -1,0 +1,92 @@
+// EchoServer: a TCP echo server composed from the library: one Reactor per thread, each with a
+// TcpServer on its own SO_REUSEPORT listener on the same port, all sharing one ConnectionCounter
+// for the connection limit and the status broadcast.
+// Ownership: owns the reactors, their servers and the threads it starts in run().
+// Threads: construct, run() and destroy on one thread; stop() from any thread or a signal.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "reactor/net/inet_address.h"
+#include "reactor/net/tcp_server.h"
+
+namespace echo {
+
+// The address could not be bound or listened on; code() carries the errno
+// (std::errc::address_in_use for a busy port).
+class ListenError : public std::system_error {
+ public:
+  ListenError(std::error_code code, const std::string& address)
+      : std::system_error(code, "cannot listen on " + address), address_(address) {}
+  const std::string& address() const { return address_; }
+
+ private:
+  std::string address_;
+};
+
+class EchoServer {
+ public:
+  struct Config {
+    std::string host = "127.0.0.1";  // numeric IPv4 or IPv6
+    std::uint16_t port = 0;          // 0: a free port
+    std::size_t threads = 1;
+    std::string poller = "epoll";               // "epoll" or "poll"
+    std::size_t max_connections = 0;            // 0: unlimited
+    std::chrono::milliseconds idle_timeout{0};  // 0: off
+    // Every interval each connection gets "Server status: N active connections\n"; 0: off.
+    std::chrono::milliseconds status_interval{0};
+    // SIGINT and SIGTERM call stop(). They are blocked in the constructing thread (and so in the
+    // server's threads) and delivered through a signalfd.
+    bool handle_signals = false;
+  };
+
+  // How long stop() lets connections flush their output before resetting them.
+  static constexpr std::chrono::milliseconds kFlushGrace{1000};
+
+  // Binds and listens. Throws ListenError if the address cannot be listened on,
+  // std::invalid_argument for a bad host, poller or thread count, std::system_error otherwise.
+  explicit EchoServer(const Config& config);
+  ~EchoServer();
+  EchoServer(const EchoServer&) = delete;
+  EchoServer& operator=(const EchoServer&) = delete;
+
+  // The address it listens on, with the real port.
+  const reactor::InetAddress& address() const { return address_; }
+
+  // Serves until stop(): reactor 0 on the calling thread, the others on threads of their own.
+  // Call once. Rethrows what ended a reactor thread abnormally.
+  void run();
+  // Stops accepting, closes every connection once its output is flushed (resetting those still
+  // unflushed after kFlushGrace), then makes run() return. Any thread, any time, also before run().
+  void stop();
+
+  // Live connections across all threads.
+  std::size_t connection_count() const { return counter_.value(); }
+
+ private:
+  class Worker;
+  class StopOnSignal;
+
+  void run_worker(Worker& worker);
+  // Keeps the first failure for run() to rethrow, and stops the other threads.
+  void record_failure(std::exception_ptr failure);
+
+  reactor::InetAddress address_;
+  reactor::ConnectionCounter counter_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<StopOnSignal> signal_handler_;
+  std::atomic<bool> stop_requested_{false};
+  std::mutex failure_mutex_;
+  std::exception_ptr failure_;
+};
+
+}  // namespace echo

@@ -1,0 +1,99 @@
+// echo_server: the command line of EchoServer. A bad flag ends the process with one line on
+// stderr and exit status 2; a failure to start, with one line and exit status 1.
+
+#include <gflags/gflags.h>
+
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "apps/bench/common/command_line.h"
+#include "apps/bench/common/process_limits.h"
+#include "apps/echo_server/echo_server.h"
+#include "reactor/net/inet_address.h"
+
+DEFINE_string(host, "127.0.0.1", "numeric IPv4 or IPv6 address to listen on (e.g. ::1)");
+DEFINE_int32(port, 8888, "TCP port to listen on; 0 picks a free port");
+DEFINE_int32(threads, 1, "reactor threads, each with its own listener on the port");
+DEFINE_string(poller, "epoll", "readiness backend: epoll or poll");
+DEFINE_int64(max_connections, 0,
+             "connections served at once; past it new ones are closed; 0: no limit");
+DEFINE_int64(idle_timeout_ms, 0, "close a connection that sent nothing for this long; 0: never");
+DEFINE_int64(status_interval_ms, 0,
+             "send 'Server status: N active connections' to every connection this often; 0: never");
+
+namespace {
+
+constexpr int kMaxThreads = 256;
+
+using bench::exit_with_usage_error;
+
+template <typename Value>
+std::string got(Value value) {
+  return " (got " + std::to_string(value) + ")";
+}
+
+void require_non_negative(const char* flag, std::int64_t value) {
+  if (value < 0) exit_with_usage_error(std::string("--") + flag + " must be >= 0" + got(value));
+}
+
+// The flags as a Config; exits with a usage error naming the first bad one.
+echo::EchoServer::Config config_from_flags() {
+  echo::EchoServer::Config config;
+  if (!reactor::InetAddress::parse(FLAGS_host, 0)) {
+    exit_with_usage_error("--host must be a numeric IPv4 or IPv6 address (got " + FLAGS_host + ")");
+  }
+  config.host = FLAGS_host;
+  if (FLAGS_port < 0 || FLAGS_port > 65535) {
+    exit_with_usage_error("--port must be in 0..65535" + got(FLAGS_port));
+  }
+  config.port = static_cast<std::uint16_t>(FLAGS_port);
+  if (FLAGS_threads < 1 || FLAGS_threads > kMaxThreads) {
+    exit_with_usage_error("--threads must be in 1.." + std::to_string(kMaxThreads) +
+                          got(FLAGS_threads));
+  }
+  config.threads = static_cast<std::size_t>(FLAGS_threads);
+  if (FLAGS_poller != "epoll" && FLAGS_poller != "poll") {
+    exit_with_usage_error("--poller must be epoll or poll (got " + FLAGS_poller + ")");
+  }
+  config.poller = FLAGS_poller;
+  require_non_negative("max_connections", FLAGS_max_connections);
+  config.max_connections = static_cast<std::size_t>(FLAGS_max_connections);
+  require_non_negative("idle_timeout_ms", FLAGS_idle_timeout_ms);
+  config.idle_timeout = std::chrono::milliseconds(FLAGS_idle_timeout_ms);
+  require_non_negative("status_interval_ms", FLAGS_status_interval_ms);
+  config.status_interval = std::chrono::milliseconds(FLAGS_status_interval_ms);
+  config.handle_signals = true;
+  return config;
+}
+
+std::string describe(const std::error_code& code) {
+  return code == std::errc::address_in_use ? "address in use" : code.message();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bench::parse_command_line_or_exit(argc, argv,
+                                    "TCP echo server on the reactor library.\n"
+                                    "Usage: echo_server [--host=127.0.0.1] [--port=8888] ...");
+  const echo::EchoServer::Config config = config_from_flags();
+  bench::raise_open_file_limit();
+  // Writing to a connection the peer has reset must fail with EPIPE, not end the process.
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    echo::EchoServer server(config);
+    std::cout << "Listening on " << server.address().to_string() << std::endl;
+    server.run();
+  } catch (const echo::ListenError& error) {
+    std::fprintf(stderr, "echo_server: cannot listen on %s: %s\n", error.address().c_str(),
+                 describe(error.code()).c_str());
+    return 1;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "echo_server: %s\n", error.what());
+    return 1;
+  }
+  return 0;
+}
