@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(cmake ninja-build g++ pkg-config libasio-dev libgflags-dev libgtest-dev libgmock-dev libbenchmark-dev)
 if [[ "${1:-}" == "--peers" ]]; then
-  packages+=(libuv1-dev libev-dev libevent-dev apache2-utils valgrind gnuplot-nox)
+  packages+=(libuv1-dev libev-dev libevent-dev apache2-utils valgrind gnuplot-nox strace)
 elif [[ -n "${1:-}" ]]; then
   echo "usage: $0 [--peers]" >&2
   exit 2
