@@ -3,7 +3,6 @@
 
 #include <gflags/gflags.h>
 
-#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <iostream>
@@ -81,8 +80,6 @@ int main(int argc, char** argv) {
                                     "Usage: echo_server [--host=127.0.0.1] [--port=8888] ...");
   const echo::EchoServer::Config config = config_from_flags();
   bench::raise_open_file_limit();
-  // Writing to a connection the peer has reset must fail with EPIPE, not end the process.
-  std::signal(SIGPIPE, SIG_IGN);
   try {
     echo::EchoServer server(config);
     std::cout << "Listening on " << server.address().to_string() << std::endl;
