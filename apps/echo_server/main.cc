@@ -8,8 +8,8 @@
 #include <iostream>
 #include <string>
 
-#include "apps/bench/common/command_line.h"
-#include "apps/bench/common/process_limits.h"
+#include "apps/common/command_line.h"
+#include "apps/common/process_limits.h"
 #include "apps/echo_server/echo_server.h"
 #include "reactor/net/inet_address.h"
 
@@ -27,7 +27,7 @@ namespace {
 
 constexpr int kMaxThreads = 256;
 
-using bench::exit_with_usage_error;
+using app::exit_with_usage_error;
 
 template <typename Value>
 std::string got(Value value) {
@@ -75,11 +75,11 @@ std::string describe(const std::error_code& code) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bench::parse_command_line_or_exit(argc, argv,
-                                    "TCP echo server on the reactor library.\n"
-                                    "Usage: echo_server [--host=127.0.0.1] [--port=8888] ...");
+  app::parse_command_line_or_exit(argc, argv,
+                                  "TCP echo server on the reactor library.\n"
+                                  "Usage: echo_server [--host=127.0.0.1] [--port=8888] ...");
   const echo::EchoServer::Config config = config_from_flags();
-  bench::raise_open_file_limit();
+  app::raise_open_file_limit();
   try {
     echo::EchoServer server(config);
     std::cout << "Listening on " << server.address().to_string() << std::endl;

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "apps/bench/common/process_limits.h"
+#include "apps/common/process_limits.h"
 #include "test/integration/echo_server_process.h"
 #include "test/support/asio_client.h"
 
@@ -39,7 +39,7 @@ std::string asan_options_with(const std::string& option) {
 
 class EchoServerTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { bench::raise_open_file_limit(); }
+  static void SetUpTestSuite() { app::raise_open_file_limit(); }
 
   asio::io_context io_;
 };

@@ -5,7 +5,7 @@
 #include <sstream>
 #include <type_traits>
 
-#include "apps/bench/common/command_line.h"
+#include "apps/common/command_line.h"
 
 DEFINE_string(host, "127.0.0.1", "Echo server address: an IPv4 or IPv6 literal.");
 DEFINE_int32(port, 0, "Echo server port (required, 1-65535).");
@@ -34,25 +34,27 @@ void require_in_range(const char* flag, T value, std::common_type_t<T> low,
   if (!(value >= low && value <= high)) {
     std::ostringstream message;
     message << "--" << flag << " must be in [" << low << ", " << high << "], got " << value;
-    exit_with_usage_error(message.str());
+    app::exit_with_usage_error(message.str());
   }
 }
 
 asio::ip::address parse_address_or_exit(const std::string& host) {
   asio::error_code error;
   const asio::ip::address address = asio::ip::make_address(host, error);
-  if (error) exit_with_usage_error("--host must be an IPv4 or IPv6 address, got '" + host + "'");
+  if (error)
+    app::exit_with_usage_error("--host must be an IPv4 or IPv6 address, got '" + host + "'");
   return address;
 }
 
 }  // namespace
 
 BenchOptions parse_bench_options_or_exit(int argc, char** argv) {
-  parse_command_line_or_exit(argc, argv,
-                             "Echo server load generator: ping-pong over many connections, "
-                             "verifying every echoed byte.\nUsage: echo_bench --port N [flags]");
+  app::parse_command_line_or_exit(
+      argc, argv,
+      "Echo server load generator: ping-pong over many connections, "
+      "verifying every echoed byte.\nUsage: echo_bench --port N [flags]");
   if (gflags::GetCommandLineFlagInfoOrDie("port").is_default) {
-    exit_with_usage_error("--port is required");
+    app::exit_with_usage_error("--port is required");
   }
   require_in_range("port", FLAGS_port, 1, 65535);
   require_in_range("connections", FLAGS_connections, 1, kMaxConnections);
@@ -71,7 +73,7 @@ BenchOptions parse_bench_options_or_exit(int argc, char** argv) {
   options.message_size = static_cast<std::size_t>(FLAGS_message_size);
   options.pipeline = FLAGS_pipeline;
   if (options.message_size * static_cast<std::size_t>(options.pipeline) > kMaxBatchBytes) {
-    exit_with_usage_error("--message_size x --pipeline must be at most 64 MiB");
+    app::exit_with_usage_error("--message_size x --pipeline must be at most 64 MiB");
   }
   options.duration_s = FLAGS_duration_s;
   options.requests = FLAGS_requests;

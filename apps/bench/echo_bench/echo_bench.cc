@@ -4,13 +4,13 @@
 #include <cstdio>
 #include <exception>
 
-#include "apps/bench/common/process_limits.h"
 #include "apps/bench/echo_bench/bench_options.h"
 #include "apps/bench/echo_bench/load_runner.h"
+#include "apps/common/process_limits.h"
 
 int main(int argc, char** argv) {
   const bench::BenchOptions options = bench::parse_bench_options_or_exit(argc, argv);
-  bench::raise_open_file_limit();
+  app::raise_open_file_limit();
   try {
     bench::LoadRunner runner(options);
     const bench::BenchResult result = runner.run();

@@ -10,8 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "apps/bench/common/command_line.h"
-#include "apps/bench/common/process_limits.h"
+#include "apps/common/command_line.h"
+#include "apps/common/process_limits.h"
 
 DEFINE_string(host, "127.0.0.1", "Address to listen on: an IPv4 or IPv6 literal.");
 DEFINE_int32(port, 0, "Port to listen on; 0 picks a free one.");
@@ -33,7 +33,7 @@ PeerAddress parse_address_or_exit(const std::string& host, int port) {
     v6->sin6_port = htons(static_cast<std::uint16_t>(port));
     address.length = sizeof(sockaddr_in6);
   } else {
-    exit_with_usage_error("--host must be an IPv4 or IPv6 address, got '" + host + "'");
+    app::exit_with_usage_error("--host must be an IPv4 or IPv6 address, got '" + host + "'");
   }
   return address;
 }
@@ -41,16 +41,16 @@ PeerAddress parse_address_or_exit(const std::string& host, int port) {
 }  // namespace
 
 PeerAddress start_peer_or_exit(int argc, char** argv, const char* description) {
-  parse_command_line_or_exit(argc, argv,
-                             std::string(description) +
-                                 "\nUsage: " + gflags::ProgramInvocationShortName() +
-                                 " [--host ADDRESS] [--port N]");
+  app::parse_command_line_or_exit(argc, argv,
+                                  std::string(description) +
+                                      "\nUsage: " + gflags::ProgramInvocationShortName() +
+                                      " [--host ADDRESS] [--port N]");
   if (FLAGS_port < 0 || FLAGS_port > 65535) {
-    exit_with_usage_error("--port must be in [0, 65535], got " + std::to_string(FLAGS_port));
+    app::exit_with_usage_error("--port must be in [0, 65535], got " + std::to_string(FLAGS_port));
   }
   PeerAddress address = parse_address_or_exit(FLAGS_host, FLAGS_port);
   std::signal(SIGPIPE, SIG_IGN);
-  raise_open_file_limit();
+  app::raise_open_file_limit();
   return address;
 }
 

@@ -1,4 +1,4 @@
-// Strict command-line parsing for the benchmark tools: gflags holds the flag definitions and the
+// Strict command-line parsing for the apps: gflags holds the flag definitions and the
 // help text, and this applies argv to them so that every mistake ends the process with one line
 // on stderr and exit status 2 (gflags itself would exit 1 after several lines).
 // Call from main() before starting any thread.
@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace bench {
+namespace app {
 
 inline constexpr int kUsageErrorExitCode = 2;
 
@@ -18,4 +18,4 @@ void parse_command_line_or_exit(int argc, char** argv, const std::string& usage)
 // Prints "<program>: <message>" on stderr and exits with kUsageErrorExitCode.
 [[noreturn]] void exit_with_usage_error(const std::string& message);
 
-}  // namespace bench
+}  // namespace app

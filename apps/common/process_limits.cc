@@ -1,8 +1,8 @@
-#include "apps/bench/common/process_limits.h"
+#include "apps/common/process_limits.h"
 
 #include <sys/resource.h>
 
-namespace bench {
+namespace app {
 
 void raise_open_file_limit() {
   rlimit limit{};
@@ -12,4 +12,4 @@ void raise_open_file_limit() {
   }
 }
 
-}  // namespace bench
+}  // namespace app

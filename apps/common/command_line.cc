@@ -1,11 +1,11 @@
-#include "apps/bench/common/command_line.h"
+#include "apps/common/command_line.h"
 
 #include <gflags/gflags.h>
 
 #include <cstdio>
 #include <cstdlib>
 
-namespace bench {
+namespace app {
 namespace {
 
 struct FlagArgument {
@@ -31,7 +31,7 @@ bool is_bool_flag(const std::string& name) {
 }
 
 [[noreturn]] void show_help_and_exit(const char* argv0) {
-  gflags::ShowUsageWithFlagsRestrict(argv0, "apps/bench/");
+  gflags::ShowUsageWithFlagsRestrict(argv0, "apps/");
   std::exit(0);
 }
 
@@ -74,4 +74,4 @@ void parse_command_line_or_exit(int argc, char** argv, const std::string& usage)
   }
 }
 
-}  // namespace bench
+}  // namespace app
