@@ -5,14 +5,13 @@
 namespace reactor {
 namespace {
 
-Syscalls& kernel() {
-  static Syscalls real;
-  return real;
-}
-
-Syscalls* current = &kernel();
+// The kernel and the pointer to it are constant-initialized: sys() works even in other files'
+// static initializers.
+Syscalls kernel;
 
 }  // namespace
+
+Syscalls* detail::current_syscalls = &kernel;
 
 ssize_t Syscalls::read(int fd, void* buf, size_t count) {
   return ::read(fd, buf, count);
@@ -42,15 +41,11 @@ int Syscalls::poll(pollfd* fds, nfds_t nfds, int timeout_ms) {
   return ::poll(fds, nfds, timeout_ms);
 }
 
-Syscalls& sys() {
-  return *current;
-}
-
-ScopedSyscalls::ScopedSyscalls(Syscalls& replacement) : previous_(current) {
-  current = &replacement;
+ScopedSyscalls::ScopedSyscalls(Syscalls& replacement) : previous_(detail::current_syscalls) {
+  detail::current_syscalls = &replacement;
 }
 ScopedSyscalls::~ScopedSyscalls() {
-  current = previous_;
+  detail::current_syscalls = previous_;
 }
 
 }  // namespace reactor

@@ -10,20 +10,18 @@
 namespace reactor {
 namespace {
 
+// Interest and readiness bits are epoll's own (events.h). Only EPOLLIN and EPOLLOUT are ever
+// registered, so what comes back is those two, EPOLLERR and EPOLLHUP: a mask translates it.
+static_assert(kRead == EPOLLIN && kWrite == EPOLLOUT);
+static_assert(kReadable == EPOLLIN && kWritable == EPOLLOUT && kError == EPOLLERR &&
+              kHangup == EPOLLHUP);
+
 std::uint32_t to_epoll(Interest interest) {
-  std::uint32_t events = 0;
-  if (interest & kRead) events |= EPOLLIN;
-  if (interest & kWrite) events |= EPOLLOUT;
-  return events;
+  return interest & (kRead | kWrite);
 }
 
 Readiness from_epoll(std::uint32_t events) {
-  Readiness readiness = 0;
-  if (events & (EPOLLIN | EPOLLPRI | EPOLLRDHUP)) readiness |= kReadable;
-  if (events & EPOLLOUT) readiness |= kWritable;
-  if (events & EPOLLERR) readiness |= kError;
-  if (events & EPOLLHUP) readiness |= kHangup;
-  return readiness;
+  return static_cast<Readiness>(events & (kReadable | kWritable | kError | kHangup));
 }
 
 }  // namespace
@@ -62,8 +60,12 @@ void EpollPoller::wait(int timeout_ms, std::vector<Event>& out) {
   const int n =
       sys().epoll_wait(epoll_fd_, ready_.data(), static_cast<int>(ready_.size()), timeout_ms);
   if (n <= 0) return;  // timeout, or EINTR
+  // Sized once and filled in place (Event() initializes nothing): no per-event capacity check.
+  const std::size_t first = out.size();
+  out.resize(first + static_cast<std::size_t>(n));
+  Event* const events = out.data() + first;
   for (int i = 0; i < n; ++i) {
-    out.push_back({static_cast<EventHandler*>(ready_[i].data.ptr), from_epoll(ready_[i].events)});
+    events[i] = {static_cast<EventHandler*>(ready_[i].data.ptr), from_epoll(ready_[i].events)};
   }
   if (static_cast<std::size_t>(n) == ready_.size()) ready_.resize(ready_.size() * 2);
 }
