@@ -54,7 +54,9 @@ class EventHandler {
   Reactor* reactor_ = nullptr;
   int fd_ = -1;
   Interest interest_ = kNoInterest;
-  int batch_slot_ = -1;  // index of this handler's event in the batch being dispatched, if any
+  // Index of this handler's event in the batch being dispatched; may be left over from an earlier
+  // batch, so the reactor trusts it only if that slot names this handler.
+  int batch_slot_ = -1;
   EventHandler* prev_ = nullptr;  // the reactor's intrusive list of active handlers
   EventHandler* next_ = nullptr;
 };

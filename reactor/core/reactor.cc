@@ -101,12 +101,16 @@ void Reactor::run() {
 }
 
 int Reactor::run_once(std::chrono::milliseconds timeout) {
-  now_ = clock_.now();
+  // Steps with nothing to do are skipped, so an iteration that only has I/O reads the clock once
+  // and takes no lock: the time before waiting matters only for a timer deadline, and post()
+  // queues before it raises wake_pending_, so with the flag down nothing is queued yet (a post()
+  // racing with this check wakes the next wait).
+  if (timers_.size() != 0) now_ = clock_.now();
   poller_->wait(wait_timeout_ms(timeout), batch_);
   now_ = clock_.now();
   int callbacks = dispatch_batch();
-  callbacks += timers_.fire_due(now_);
-  callbacks += run_posted();
+  if (timers_.size() != 0) callbacks += timers_.fire_due(now_);
+  if (wake_pending_.load(std::memory_order_acquire)) callbacks += run_posted();
   while (!graveyard_.empty()) {
     std::vector<std::unique_ptr<EventHandler>> dying;
     dying.swap(graveyard_);
@@ -147,10 +151,11 @@ void Reactor::attach(EventHandler& handler) {
 
 void Reactor::detach(EventHandler& handler) {
   poller_->remove(handler.fd_, &handler);
-  if (handler.batch_slot_ >= 0) {
-    batch_[static_cast<std::size_t>(handler.batch_slot_)].handler = nullptr;
-    handler.batch_slot_ = -1;
-  }
+  // The slot is left behind after dispatch (clearing it would cost a store per event), so it
+  // counts only while that slot of the current batch still names this handler.
+  const auto slot = static_cast<std::size_t>(handler.batch_slot_);
+  if (slot < batch_.size() && batch_[slot].handler == &handler) batch_[slot].handler = nullptr;
+  handler.batch_slot_ = -1;
   if (handler.prev_ != nullptr) {
     handler.prev_->next_ = handler.next_;
   } else {
@@ -176,38 +181,57 @@ int Reactor::wait_timeout_ms(std::chrono::milliseconds requested) const {
 }
 
 int Reactor::dispatch_batch() {
-  for (std::size_t slot = 0; slot < batch_.size(); ++slot) {
-    batch_[slot].handler->batch_slot_ = static_cast<int>(slot);
+  // Only wait() adds to the batch, never a callback, so its storage stays put during dispatch.
+  Poller::Event* const events = batch_.data();
+  const std::size_t count = batch_.size();
+  for (std::size_t slot = 0; slot < count; ++slot) {
+    events[slot].handler->batch_slot_ = static_cast<int>(slot);
   }
   int callbacks = 0;
-  for (std::size_t slot = 0; slot < batch_.size(); ++slot) {
-    EventHandler* handler = batch_[slot].handler;
-    if (handler == nullptr) continue;  // stopped or destroyed earlier in this batch
-    callbacks += dispatch(slot, *handler, batch_[slot].readiness);
-    // A handler that stopped or destroyed itself already cleared its slot; touch it only if not.
-    if (batch_[slot].handler != nullptr) handler->batch_slot_ = -1;
+  for (std::size_t slot = 0; slot < count; ++slot) {
+    Poller::Event& event = events[slot];
+    if (event.handler == nullptr) continue;  // stopped or destroyed earlier in this batch
+    callbacks += dispatch(event, *event.handler);
   }
   batch_.clear();
   return callbacks;
 }
 
-int Reactor::dispatch(std::size_t slot, EventHandler& handler, Readiness readiness) {
+// Interest and readiness share their bit values, so "asked for and ready" is a single AND.
+static_assert(kRead == kReadable && kWrite == kWritable);
+
+int Reactor::dispatch(const Poller::Event& event, EventHandler& handler) {
   // The interest set is read afresh before each callback: an earlier callback in this batch may
-  // have changed it, and a handler must not be called for what it no longer asks for. A failure
-  // goes to on_error only if no other callback was told of it.
-  const bool failed = (readiness & (kError | kHangup)) != 0;
+  // have changed it, and a handler must not be called for what it no longer asks for.
+  if (event.readiness & (kError | kHangup)) return dispatch_failure(event, handler);
   int callbacks = 0;
-  if ((handler.interest_ & kRead) && ((readiness & kReadable) || failed)) {
+  if (handler.interest_ & event.readiness & kRead) {
     handler.on_readable();
     ++callbacks;
-    if (batch_[slot].handler == nullptr) return callbacks;
+    if (event.handler == nullptr) return callbacks;
   }
-  if ((handler.interest_ & kWrite) && ((readiness & kWritable) || failed)) {
+  if (handler.interest_ & event.readiness & kWrite) {
     handler.on_writable();
     ++callbacks;
-    if (batch_[slot].handler == nullptr) return callbacks;
   }
-  if (failed && callbacks == 0 && handler.interest_ == kNoInterest) {
+  return callbacks;
+}
+
+int Reactor::dispatch_failure(const Poller::Event& event, EventHandler& handler) {
+  // An error or hang-up goes to the callbacks of the interests held (their read or write call
+  // reports it), and to on_error only if no other callback was told of it.
+  int callbacks = 0;
+  if (handler.interest_ & kRead) {
+    handler.on_readable();
+    ++callbacks;
+    if (event.handler == nullptr) return callbacks;
+  }
+  if (handler.interest_ & kWrite) {
+    handler.on_writable();
+    ++callbacks;
+    if (event.handler == nullptr) return callbacks;
+  }
+  if (callbacks == 0) {
     handler.on_error();
     ++callbacks;
   }

@@ -71,7 +71,9 @@ class Reactor {
   void detach(EventHandler& handler);
   int wait_timeout_ms(std::chrono::milliseconds requested) const;
   int dispatch_batch();
-  int dispatch(std::size_t slot, EventHandler& handler, Readiness readiness);
+  int dispatch(const Poller::Event& event, EventHandler& handler);
+  // An event with an error or hang-up: out of line, the per-event path stays short.
+  [[gnu::cold]] int dispatch_failure(const Poller::Event& event, EventHandler& handler);
   int run_posted();
 
   std::unique_ptr<Poller> poller_;
