@@ -1,6 +1,5 @@
 #include "reactor/net/connection.h"
 
-#include <algorithm>
 #include <cerrno>
 #include <memory>
 #include <system_error>
@@ -40,14 +39,20 @@ ssize_t read_some(int fd, char* buffer, std::size_t size) {
   return n;
 }
 
-// write(), retried on EINTR. Returns the bytes the kernel took (0 when the socket buffer is
-// full), or -1 on an error that ends the connection.
-ssize_t write_some(int fd, std::string_view bytes) {
-  for (;;) {
+// After a write() that failed with errno: retries while it is EINTR. Returns the bytes the kernel
+// then took (0 when the socket buffer is full), or -1 on an error that ends the connection.
+ssize_t retry_write(int fd, std::string_view bytes) {
+  while (errno == EINTR) {
     const ssize_t n = sys().write(fd, bytes.data(), bytes.size());
     if (n >= 0) return n;
-    if (errno != EINTR) return would_block(errno) ? 0 : -1;
   }
+  return would_block(errno) ? 0 : -1;
+}
+
+// write(), retried on EINTR; the result is as retry_write()'s.
+ssize_t write_some(int fd, std::string_view bytes) {
+  const ssize_t n = sys().write(fd, bytes.data(), bytes.size());
+  return n >= 0 ? n : retry_write(fd, bytes);
 }
 
 }  // namespace
@@ -74,15 +79,27 @@ void Connection::set_owner(ConnectionOwner* owner, std::size_t tag) {
 
 void Connection::send(std::string_view bytes) {
   if (state_ != State::kOpen || bytes.empty()) return;
-  if (output_.empty()) {
-    const ssize_t written = write_some(socket_.fd(), bytes);
-    if (written < 0) {
-      abort();
-      return;
-    }
-    bytes.remove_prefix(static_cast<std::size_t>(written));
-    if (bytes.empty()) return;
+  if (!output_.empty()) {
+    queue(bytes);
+    return;
   }
+  // One write straight to the socket. All but "the kernel took everything" is handled out of
+  // line, which keeps the per-message path to a few instructions around the call.
+  const ssize_t written = sys().write(socket_.fd(), bytes.data(), bytes.size());
+  if (static_cast<std::size_t>(written) != bytes.size()) send_rest(bytes, written);
+}
+
+void Connection::send_rest(std::string_view bytes, ssize_t written) {
+  if (written < 0) written = retry_write(socket_.fd(), bytes);
+  if (written < 0) {
+    abort();
+    return;
+  }
+  bytes.remove_prefix(static_cast<std::size_t>(written));
+  queue(bytes);
+}
+
+void Connection::queue(std::string_view bytes) {
   output_.append(bytes);
   update_interest();
 }
@@ -146,30 +163,32 @@ void Connection::on_error() {
 }
 
 bool Connection::deliver(std::string_view fresh) {
-  if (input_.empty()) {
-    // The common case: on_data() sees the bytes where they were read, and only what it leaves
-    // is copied.
-    const std::size_t consumed = on_data(fresh);
-    if (closed()) return false;
-    fresh.remove_prefix(std::min(consumed, fresh.size()));
-    if (fresh.size() > limits_.max_input) {
-      abort();
-      return false;
-    }
-    input_.append(fresh);
-  } else {
-    // Moved out for the call, so that a close() inside on_data() cannot free the bytes it sees.
-    ByteBuffer pending = std::move(input_);
-    pending.append(fresh);
-    const std::size_t consumed = on_data(pending.view());
-    if (closed()) return false;
-    pending.consume(consumed);
-    if (pending.size() > limits_.max_input) {
-      abort();
-      return false;
-    }
-    input_ = std::move(pending);
+  if (!input_.empty()) return deliver_after_kept(fresh);
+  // The common case: on_data() sees the bytes where they were read, and takes them all.
+  const std::size_t consumed = on_data(fresh);
+  if (consumed < fresh.size() && !closed()) return keep(fresh.substr(consumed));
+  // update_interest() holds kRead exactly while input is wanted, and a closed connection holds
+  // no interest: one bit test instead of re-deriving wants_input().
+  return (interest() & kRead) != 0;
+}
+
+bool Connection::deliver_after_kept(std::string_view fresh) {
+  // Moved out for the call, so that a close() inside on_data() cannot free the bytes it sees.
+  ByteBuffer pending = std::move(input_);
+  pending.append(fresh);
+  const std::size_t consumed = on_data(pending.view());
+  if (closed()) return false;
+  pending.consume(consumed);
+  input_ = std::move(pending);
+  return keep({});  // applies the input limit to what is now kept
+}
+
+bool Connection::keep(std::string_view unconsumed) {
+  if (input_.size() + unconsumed.size() > limits_.max_input) {
+    abort();
+    return false;
   }
+  input_.append(unconsumed);
   return wants_input();
 }
 

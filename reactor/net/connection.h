@@ -11,6 +11,8 @@
 // Threads: as EventHandler, everything on the reactor's thread.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <string_view>
 #include <utility>
@@ -103,7 +105,16 @@ class Connection : public EventHandler {
   void on_error() override;
 
   // Hands freshly read bytes to on_data() and keeps what it left. False once reading must stop.
-  bool deliver(std::string_view fresh);
+  // Inline: it is the per-message path, and on_readable() in connection.cc its only caller.
+  inline bool deliver(std::string_view fresh);
+  // The rare paths, out of line so that the per-message path stays small ([[gnu::cold]]): input
+  // left over from earlier reads, and keeping `unconsumed` bytes (false once reading must stop).
+  [[gnu::cold]] bool deliver_after_kept(std::string_view fresh);
+  [[gnu::cold]] bool keep(std::string_view unconsumed);
+  // After a write of `bytes` straight to the socket took only `written` (-1: failed, see errno).
+  [[gnu::cold]] void send_rest(std::string_view bytes, ssize_t written);
+  // Queues what the kernel did not take and asks for write readiness.
+  [[gnu::cold]] void queue(std::string_view bytes);
   void peer_shut_down();
   // Queued output is flushed: carries out a pending shutdown() or close().
   void output_flushed();
