@@ -1,0 +1,208 @@
+// No heap allocation per message: echo round trips on warmed-up connections, with every
+// operator new of this executable counted. The replacement operators below are global, which is
+// why this suite is an executable of its own.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <string>
+#include <string_view>
+
+#include "reactor/core/reactor.h"
+#include "reactor/net/connection.h"
+#include "reactor/net/inet_address.h"
+#include "reactor/net/socket.h"
+#include "reactor/net/tcp_server.h"
+#include "test/support/socket_pair.h"
+
+namespace {
+
+std::atomic<long> allocations{0};
+
+void* counted_allocation(std::size_t size, std::size_t alignment) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  size = size == 0 ? 1 : size;
+  void* memory =
+      alignment <= alignof(std::max_align_t)
+          ? std::malloc(size)
+          : std::aligned_alloc(alignment, (size + alignment - 1) / alignment * alignment);
+  if (memory == nullptr) throw std::bad_alloc();
+  return memory;
+}
+
+}  // namespace
+
+void* operator new(std::size_t size) {
+  return counted_allocation(size, 0);
+}
+void* operator new[](std::size_t size) {
+  return counted_allocation(size, 0);
+}
+void* operator new(std::size_t size, std::align_val_t alignment) {
+  return counted_allocation(size, static_cast<std::size_t>(alignment));
+}
+void* operator new[](std::size_t size, std::align_val_t alignment) {
+  return counted_allocation(size, static_cast<std::size_t>(alignment));
+}
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  try {
+    return counted_allocation(size, 0);
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+}
+void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept {
+  return operator new(size, tag);
+}
+void operator delete(void* memory) noexcept {
+  std::free(memory);
+}
+void operator delete[](void* memory) noexcept {
+  std::free(memory);
+}
+void operator delete(void* memory, std::size_t) noexcept {
+  std::free(memory);
+}
+void operator delete[](void* memory, std::size_t) noexcept {
+  std::free(memory);
+}
+void operator delete(void* memory, std::align_val_t) noexcept {
+  std::free(memory);
+}
+void operator delete[](void* memory, std::align_val_t) noexcept {
+  std::free(memory);
+}
+void operator delete(void* memory, std::size_t, std::align_val_t) noexcept {
+  std::free(memory);
+}
+void operator delete[](void* memory, std::size_t, std::align_val_t) noexcept {
+  std::free(memory);
+}
+
+namespace reactor {
+namespace {
+
+constexpr int kWarmUpRoundTrips = 100;
+constexpr int kMeasuredRoundTrips = 10000;
+constexpr std::chrono::milliseconds kWaitLimit{5000};
+
+class EchoConnection final : public Connection {
+ public:
+  using Connection::Connection;
+
+ private:
+  std::size_t on_data(std::string_view bytes) override {
+    send(bytes);
+    return bytes.size();
+  }
+};
+
+// Drives one echo connection from its peer end: writes a message, turns the reactor until the
+// whole echo is back, and checks it. Uses only plain system calls and fixed buffers, so the
+// round trip itself allocates nothing on the test's side.
+class EchoDriver {
+ public:
+  EchoDriver(Reactor& reactor, int peer_fd) : reactor_(reactor), peer_fd_(peer_fd) {}
+
+  // Returns how many of `count` round trips of `size` bytes came back intact.
+  int round_trips(int count, std::size_t size) {
+    int intact = 0;
+    for (int i = 0; i < count; ++i) {
+      for (std::size_t b = 0; b < size; ++b)
+        message_[b] = static_cast<char>('a' + (i + b) % 26);
+      if (round_trip(size)) ++intact;
+    }
+    return intact;
+  }
+
+ private:
+  bool round_trip(std::size_t size) {
+    if (write(peer_fd_, message_, size) != static_cast<ssize_t>(size)) return false;
+    std::size_t received = 0;
+    const auto deadline = std::chrono::steady_clock::now() + kWaitLimit;
+    while (received < size && std::chrono::steady_clock::now() < deadline) {
+      reactor_.run_once(std::chrono::milliseconds(100));
+      const ssize_t n = read(peer_fd_, echo_ + received, size - received);
+      if (n > 0) received += static_cast<std::size_t>(n);
+    }
+    return received == size && std::string_view(echo_, size) == std::string_view(message_, size);
+  }
+
+  Reactor& reactor_;
+  const int peer_fd_;
+  char message_[4096];
+  char echo_[4096];
+};
+
+long allocations_now() {
+  return allocations.load(std::memory_order_relaxed);
+}
+
+TEST(AllocationTest, TheCounterSeesAnAllocation) {
+  // Without this, a zero count below could mean the replacement operators were never used.
+  // A direct call of the operator, which the compiler may not elide as it may a new-expression.
+  const long before = allocations_now();
+  void* memory = ::operator new(sizeof(int));
+  const long counted = allocations_now() - before;
+  ::operator delete(memory);
+  EXPECT_EQ(counted, 1);
+}
+
+class AllocationPerMessageTest : public ::testing::TestWithParam<std::size_t> {};
+
+TEST_P(AllocationPerMessageTest, EchoOverASocketPairAllocatesNothing) {
+  Reactor reactor;
+  testing::SocketPair pair;
+  EchoConnection connection(Socket(pair.release_local()));
+  connection.start(reactor);
+  EchoDriver driver(reactor, pair.peer());
+  // The first round trips grow whatever grows once: the per-thread read buffer, the batch.
+  ASSERT_EQ(driver.round_trips(kWarmUpRoundTrips, GetParam()), kWarmUpRoundTrips);
+
+  const long before = allocations_now();
+  const int intact = driver.round_trips(kMeasuredRoundTrips, GetParam());
+  const long allocated = allocations_now() - before;
+
+  EXPECT_EQ(intact, kMeasuredRoundTrips);
+  EXPECT_EQ(allocated, 0) << "heap allocations over " << kMeasuredRoundTrips << " round trips";
+}
+
+TEST_P(AllocationPerMessageTest, EchoThroughATcpServerWithIdleTimeoutAllocatesNothing) {
+  // The whole server path: accepted socket, TcpServer, IdleTracker touched on every read, and
+  // its timer armed.
+  Reactor reactor;
+  TcpServer::Options options;
+  options.idle_timeout = std::chrono::minutes(1);
+  TcpServer server(
+      reactor, listen_tcp(*InetAddress::parse("127.0.0.1", 0)),
+      [](Socket socket) { return std::make_unique<EchoConnection>(std::move(socket)); }, options);
+  server.start();
+  Socket client = connect_tcp(*server.local_address());
+  const auto deadline = std::chrono::steady_clock::now() + kWaitLimit;
+  while (server.connection_count() == 0 && std::chrono::steady_clock::now() < deadline)
+    reactor.run_once(std::chrono::milliseconds(100));
+  ASSERT_EQ(server.connection_count(), 1u);
+  EchoDriver driver(reactor, client.fd());
+  ASSERT_EQ(driver.round_trips(kWarmUpRoundTrips, GetParam()), kWarmUpRoundTrips);
+
+  const long before = allocations_now();
+  const int intact = driver.round_trips(kMeasuredRoundTrips, GetParam());
+  const long allocated = allocations_now() - before;
+
+  EXPECT_EQ(intact, kMeasuredRoundTrips);
+  EXPECT_EQ(allocated, 0) << "heap allocations over " << kMeasuredRoundTrips << " round trips";
+}
+
+INSTANTIATE_TEST_SUITE_P(MessageSizes, AllocationPerMessageTest,
+                         ::testing::Values(std::size_t{26}, std::size_t{4096}),
+                         [](const ::testing::TestParamInfo<std::size_t>& size) {
+                           return std::to_string(size.param) + "Bytes";
+                         });
+
+}  // namespace
+}  // namespace reactor
