@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <optional>
@@ -26,16 +25,6 @@ using reactor::testing::connect_all;
 using reactor::testing::ReadResult;
 using SteadyClock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
-
-bool closed_by_peer(const std::error_code& error) {
-  return error == asio::error::eof || error == asio::error::connection_reset;
-}
-
-// ASAN_OPTIONS for a child: this process's, plus `option`.
-std::string asan_options_with(const std::string& option) {
-  const char* inherited = std::getenv("ASAN_OPTIONS");
-  return "ASAN_OPTIONS=" + (inherited != nullptr ? std::string(inherited) + ":" : "") + option;
-}
 
 class EchoServerTest : public ::testing::Test {
  protected:

@@ -1,5 +1,6 @@
 #include "test/integration/echo_server_process.h"
 
+#include <cstdlib>
 #include <stdexcept>
 
 namespace echo::testing {
@@ -14,6 +15,15 @@ std::vector<std::string> with_free_port(const std::vector<std::string>& flags) {
 }
 
 }  // namespace
+
+bool closed_by_peer(const std::error_code& error) {
+  return error == asio::error::eof || error == asio::error::connection_reset;
+}
+
+std::string asan_options_with(const std::string& option) {
+  const char* inherited = std::getenv("ASAN_OPTIONS");
+  return "ASAN_OPTIONS=" + (inherited != nullptr ? std::string(inherited) + ":" : "") + option;
+}
 
 std::string make_payload(std::size_t size, std::uint64_t seed) {
   std::string bytes(size, '\0');

@@ -39,6 +39,12 @@ constexpr std::chrono::milliseconds budget(std::chrono::milliseconds normal) {
   return sanitized() ? normal * 4 : normal;
 }
 
+// True for the ways a server ends a connection from its side: EOF (close) or reset (abort).
+bool closed_by_peer(const std::error_code& error);
+
+// An ASAN_OPTIONS entry for a child: this process's ASAN_OPTIONS, plus `option`.
+std::string asan_options_with(const std::string& option);
+
 // `size` bytes in which each byte depends on its offset and on `seed`, so that lost, duplicated
 // or reordered bytes, and bytes of another stream, show.
 std::string make_payload(std::size_t size, std::uint64_t seed);

@@ -1,5 +1,6 @@
 #include "test/support/process.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -199,6 +200,18 @@ std::optional<std::size_t> ChildProcess::resident_bytes() const {
     status.ignore(1 << 16, '\n');
   }
   return std::nullopt;
+}
+
+std::optional<std::size_t> ChildProcess::open_fds() const {
+  if (status_) return std::nullopt;
+  DIR* dir = ::opendir(("/proc/" + std::to_string(pid_) + "/fd").c_str());
+  if (dir == nullptr) return std::nullopt;
+  std::size_t count = 0;
+  while (const dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] != '.') ++count;
+  }
+  ::closedir(dir);
+  return count;
 }
 
 template <typename Done>

@@ -57,6 +57,8 @@ class ChildProcess {
 
   // The child's resident set size (VmRSS in /proc/PID/status); std::nullopt once it has exited.
   std::optional<std::size_t> resident_bytes() const;
+  // The descriptors the child has open (entries of /proc/PID/fd); std::nullopt once it has exited.
+  std::optional<std::size_t> open_fds() const;
 
  private:
   // Reads whatever the pipes and the pid fd have until `done()` holds or `deadline` passes.
