@@ -17,7 +17,7 @@ build_dir="$repo_dir/build/release"
 duration_s=60
 thread_counts="1 2"
 # The server's limits in the soak: idle connections are reaped after 3 s; the connection limit
-# stays well above what echo_soak keeps open (--max_live 500), so no refusal is expected.
+# stays well above what echo_soak keeps open (--max_live 1000), so no refusal is expected.
 idle_timeout_ms=3000
 max_connections=2048
 

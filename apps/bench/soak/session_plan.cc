@@ -30,6 +30,8 @@ const char* kind_name(SessionKind kind) {
       return "slow-reader";
     case SessionKind::kNonReader:
       return "non-reader";
+    case SessionKind::kKeepalive:
+      return "keepalive";
     case SessionKind::kIdle:
       return "idle";
   }
@@ -40,8 +42,9 @@ bool is_heavy(SessionKind kind) {
   return kind == SessionKind::kSlowReader || kind == SessionKind::kNonReader;
 }
 
-PlanPicker::PlanPicker(const Weights& weights, std::uint64_t seed)
-    : weights_(weights), random_(seed) {
+PlanPicker::PlanPicker(const Weights& weights, std::chrono::milliseconds max_quiet,
+                       std::uint64_t seed)
+    : weights_(weights), max_quiet_(max_quiet), random_(seed) {
   bool any_light = false;
   for (std::size_t i = 0; i < kSessionKinds; ++i) {
     any_light = any_light || (weights_[i] > 0 && !is_heavy(static_cast<SessionKind>(i)));
@@ -125,6 +128,15 @@ SessionPlan PlanPicker::plan_for(SessionKind kind) {
         plan.reset_at = uniform(1, MiB);
       }
       break;
+    case SessionKind::kKeepalive: {
+      // Half to all of max_quiet between messages: many seconds open, never idle for long.
+      const auto quiet = static_cast<std::size_t>(max_quiet_.count());
+      plan.write_chunk = uniform(1, 256);
+      plan.bytes = plan.write_chunk * uniform(4, 12);
+      plan.write_pause = Duration(uniform(quiet / 2, quiet));
+      plan.ending = Ending::kClose;
+      break;
+    }
     case SessionKind::kIdle:
       plan.bytes = uniform(0, 64);
       plan.ending = Ending::kIdleReap;

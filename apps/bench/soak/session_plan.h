@@ -18,9 +18,10 @@ enum class SessionKind {
   kReset,       // resets the connection (SO_LINGER 0 close) part-way through the echo
   kSlowReader,  // reads its echo in small pieces with pauses, so the server's output backs up
   kNonReader,   // writes without reading until its writes stall, waits, then reads everything
+  kKeepalive,   // stays open for many seconds, sending a little more often than the idle timeout
   kIdle,        // goes silent and must be closed by the server's idle timeout
 };
-inline constexpr std::size_t kSessionKinds = 7;
+inline constexpr std::size_t kSessionKinds = 8;
 
 const char* kind_name(SessionKind kind);
 // Slow and non-reading peers hold up to a megabyte or so of server memory each; the soak caps
@@ -57,7 +58,9 @@ class PlanPicker {
   // Relative weights of the kinds, indexed by SessionKind; zero leaves a kind out.
   using Weights = std::array<unsigned, kSessionKinds>;
 
-  PlanPicker(const Weights& weights, std::uint64_t seed);
+  // `max_quiet`: the longest a session other than an idle one may leave the server without
+  // input (a keepalive session's pause between messages).
+  PlanPicker(const Weights& weights, std::chrono::milliseconds max_quiet, std::uint64_t seed);
 
   // A random plan; heavy kinds are left out when `allow_heavy` is false.
   SessionPlan pick(bool allow_heavy);
@@ -73,6 +76,7 @@ class PlanPicker {
   bool coin();
 
   Weights weights_;
+  std::chrono::milliseconds max_quiet_;
   std::mt19937_64 random_;
 };
 

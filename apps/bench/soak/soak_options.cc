@@ -14,9 +14,11 @@ DEFINE_int32(server_pid, 0, "Process id of the echo server, for its fds, RSS and
 DEFINE_double(duration_s, 60, "Seconds of load.");
 DEFINE_double(warmup_s, 10, "First seconds of the load, after which server RSS must stay flat.");
 DEFINE_double(rate, 100, "New connections per second.");
-DEFINE_int32(max_live, 500, "Most connections open at once.");
+DEFINE_int32(max_live, 1000, "Most connections open at once.");
 DEFINE_int32(max_heavy, 6, "Most slow-reading and non-reading peers at once.");
-DEFINE_string(mix, "churn:30,burst:20,half-close:12,reset:15,slow-reader:5,non-reader:5,idle:13",
+DEFINE_string(mix,
+              "churn:25,burst:18,half-close:10,reset:12,slow-reader:5,non-reader:5,keepalive:15,"
+              "idle:10",
               "Relative weights of the session kinds.");
 DEFINE_int64(idle_timeout_ms, 0,
              "The server's --idle_timeout_ms; idle sessions check it. 0: no idle sessions.");
@@ -30,6 +32,8 @@ namespace soak {
 namespace {
 
 using std::chrono::milliseconds;
+
+constexpr long long kShortestIdleTimeoutMs = 2000;
 
 template <typename Value>
 [[noreturn]] void reject(const char* flag, const std::string& rule, Value value) {
@@ -72,7 +76,7 @@ PlanPicker::Weights parse_mix(const std::string& text) {
         weight.find_first_not_of("0123456789") != std::string::npos) {
       reject("mix",
              "a list of kind:weight (kinds: churn burst half-close reset slow-reader "
-             "non-reader idle)",
+             "non-reader keepalive idle)",
              text);
     }
     weights[kind] = static_cast<unsigned>(std::stoul(weight));
@@ -109,7 +113,11 @@ SoakOptions parse_soak_options_or_exit(int argc, char** argv) {
   for (std::size_t kind = 0; kind < kSessionKinds; ++kind) {
     if (!is_heavy(static_cast<SessionKind>(kind))) light_weight += options.mix[kind];
   }
-  if (FLAGS_idle_timeout_ms < 0) reject("idle_timeout_ms", ">= 0", FLAGS_idle_timeout_ms);
+  // Slow and non-reading peers leave the server without input for up to about a second.
+  if (FLAGS_idle_timeout_ms != 0 && FLAGS_idle_timeout_ms < kShortestIdleTimeoutMs) {
+    reject("idle_timeout_ms", "0 or at least " + std::to_string(kShortestIdleTimeoutMs),
+           FLAGS_idle_timeout_ms);
+  }
   options.idle_timeout = milliseconds(FLAGS_idle_timeout_ms);
   if (options.idle_timeout.count() == 0) {
     light_weight -= options.mix[static_cast<std::size_t>(SessionKind::kIdle)];
@@ -123,7 +131,8 @@ SoakOptions parse_soak_options_or_exit(int argc, char** argv) {
   }
   if (FLAGS_idle_slack_ms < 0) reject("idle_slack_ms", ">= 0", FLAGS_idle_slack_ms);
   options.idle_slack = milliseconds(FLAGS_idle_slack_ms);
-  options.session_timeout = seconds_flag("session_timeout_s", FLAGS_session_timeout_s, 1, 3600);
+  // A keepalive session lasts up to 12 s.
+  options.session_timeout = seconds_flag("session_timeout_s", FLAGS_session_timeout_s, 25, 3600);
   if (options.session_timeout <= options.idle_timeout + options.idle_slack) {
     reject("session_timeout_s", "longer than the idle timeout plus its slack",
            FLAGS_session_timeout_s);

@@ -26,6 +26,13 @@ SessionSettings session_settings(const SoakOptions& options) {
   return settings;
 }
 
+// A third of the server's idle timeout leaves a busy session a wide margin; a second at most, so
+// that a keepalive session (12 messages at most) ends well within the session timeout.
+milliseconds max_quiet(const SoakOptions& options) {
+  constexpr milliseconds kLongest{1000};
+  return options.idle_timeout.count() > 0 ? std::min(options.idle_timeout / 3, kLongest) : kLongest;
+}
+
 double seconds(std::chrono::steady_clock::duration duration) {
   return std::chrono::duration<double>(duration).count();
 }
@@ -38,7 +45,7 @@ SoakRunner::SoakRunner(const SoakOptions& options)
       probe_(options.server_pid),
       launch_timer_(io_),
       sample_timer_(io_),
-      picker_(options.mix, options.seed) {
+      picker_(options.mix, max_quiet(options), options.seed) {
   report_.seed = options.seed;
 }
 
