@@ -16,11 +16,6 @@ class EventHandler;
 class Poller {
  public:
   struct Event {
-    // Left uninitialized, like a plain struct's members: a poller sizes its output once per wait
-    // and fills it in place, with no zero fill and no capacity check per event.
-    Event() {}
-    Event(EventHandler* token, Readiness ready) : handler(token), readiness(ready) {}
-
     EventHandler* handler;  // the token given at add(); nulled by the Reactor when it goes stale
     Readiness readiness;
   };

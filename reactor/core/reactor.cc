@@ -170,8 +170,8 @@ void Reactor::detach(EventHandler& handler) {
 int Reactor::wait_timeout_ms(std::chrono::milliseconds requested) const {
   if (stop_requested_.load(std::memory_order_acquire)) return 0;
   long long ms = requested.count() < 0 ? -1 : requested.count();
-  if (const auto deadline = timers_.next_deadline()) {
-    const auto until = *deadline - now_;
+  if (timers_.size() != 0) {
+    const auto until = *timers_.next_deadline() - now_;
     // Rounded up: waking a little late is harmless, waking early costs an empty iteration.
     long long timer_ms = std::chrono::ceil<std::chrono::milliseconds>(until).count();
     if (timer_ms < 0) timer_ms = 0;

@@ -26,7 +26,7 @@ Readiness from_epoll(std::uint32_t events) {
 
 }  // namespace
 
-EpollPoller::EpollPoller() : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)), ready_(64) {
+EpollPoller::EpollPoller() : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)), ready_(64), events_(64) {
   if (epoll_fd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
 }
 
@@ -60,14 +60,17 @@ void EpollPoller::wait(int timeout_ms, std::vector<Event>& out) {
   const int n =
       sys().epoll_wait(epoll_fd_, ready_.data(), static_cast<int>(ready_.size()), timeout_ms);
   if (n <= 0) return;  // timeout, or EINTR
-  // Sized once and filled in place (Event() initializes nothing): no per-event capacity check.
-  const std::size_t first = out.size();
-  out.resize(first + static_cast<std::size_t>(n));
-  Event* const events = out.data() + first;
+  // Translated into a scratch array, a tight loop that nothing else can alias, then appended in
+  // one insert: one capacity check per wait rather than per event as push_back would make.
+  Event* const events = events_.data();
   for (int i = 0; i < n; ++i) {
     events[i] = {static_cast<EventHandler*>(ready_[i].data.ptr), from_epoll(ready_[i].events)};
   }
-  if (static_cast<std::size_t>(n) == ready_.size()) ready_.resize(ready_.size() * 2);
+  out.insert(out.end(), events, events + n);
+  if (static_cast<std::size_t>(n) == ready_.size()) {
+    ready_.resize(ready_.size() * 2);
+    events_.resize(ready_.size());
+  }
 }
 
 }  // namespace reactor

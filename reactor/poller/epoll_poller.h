@@ -30,6 +30,7 @@ class EpollPoller final : public Poller {
 
   int epoll_fd_;
   std::vector<epoll_event> ready_;  // grows when a wait fills it
+  std::vector<Event> events_;       // ready_ translated, as many slots
 };
 
 }  // namespace reactor
