@@ -2,7 +2,7 @@
 // (slowloris) connections are reaped by the idle timeout, a connection flood past
 // --max_connections leaves the admitted connections served, and peers that send without ever
 // reading cost bounded server memory. In each case another client is served meanwhile, and the
-// server's descriptors (/proc/PID/fd) come back to their baseline.
+// server's sockets (in /proc/PID/fd) come back to their baseline.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -101,15 +101,17 @@ class HostilePeerTest : public ::testing::Test {
     return ::testing::AssertionSuccess();
   }
 
-  // Waits for the server's open descriptors to come back to `count`.
-  static ::testing::AssertionResult fds_settle_at(EchoServerProcess& server, std::size_t count) {
-    std::optional<std::size_t> fds;
-    if (eventually([&] { return (fds = server.process().open_fds()) == count; }, budget(2s))) {
+  // Waits for the server's open sockets to come back to `count`.
+  static ::testing::AssertionResult sockets_settle_at(EchoServerProcess& server,
+                                                      std::size_t count) {
+    std::optional<std::size_t> sockets;
+    if (eventually([&] { return (sockets = server.process().open_sockets()) == count; },
+                   budget(2s))) {
       return ::testing::AssertionSuccess();
     }
     return ::testing::AssertionFailure()
-           << "server has " << (fds ? std::to_string(*fds) : "no /proc entry") << " fds, not "
-           << count;
+           << "server has " << (sockets ? std::to_string(*sockets) : "no /proc entry")
+           << " sockets, not " << count;
   }
 
   asio::io_context io_;
@@ -119,7 +121,7 @@ TEST_F(HostilePeerTest, SlowlorisConnectionsAreReapedByTheIdleTimeoutWhileAnActi
   constexpr auto kIdleTimeout = 500ms;
   constexpr std::size_t kSilent = 200;
   EchoServerProcess server({"--idle_timeout_ms=500"});
-  const std::size_t baseline_fds = server.process().open_fds().value();
+  const std::size_t baseline_sockets = server.process().open_sockets().value();
   AsioClient active(io_);
   ASSERT_FALSE(active.connect(server.endpoint(), budget(2s)));
   ASSERT_TRUE(echoes(active, 1));
@@ -157,10 +159,10 @@ TEST_F(HostilePeerTest, SlowlorisConnectionsAreReapedByTheIdleTimeoutWhileAnActi
         std::chrono::duration_cast<std::chrono::milliseconds>(close.at - silent_since[i]);
     EXPECT_GE(silence.count(), (kIdleTimeout - 50ms).count()) << "connection " << i;
   }
-  // The active connection outlived them all and is still served; the reaped ones left no fd.
+  // The active connection outlived them all and is still served; the reaped ones left no socket.
   EXPECT_TRUE(echoes(active, ++seed));
   silent.clear();
-  EXPECT_TRUE(fds_settle_at(server, baseline_fds + 1));
+  EXPECT_TRUE(sockets_settle_at(server, baseline_sockets + 1));
 }
 
 class ConnectionFloodTest : public HostilePeerTest, public ::testing::WithParamInterface<int> {};
@@ -171,7 +173,7 @@ TEST_P(ConnectionFloodTest, AFloodPastTheLimitLeavesTheAdmittedConnectionsServed
   constexpr std::size_t kFlood = 300;
   EchoServerProcess server(
       {"--max_connections=" + std::to_string(kLimit), "--threads=" + std::to_string(GetParam())});
-  const std::size_t baseline_fds = server.process().open_fds().value();
+  const std::size_t baseline_sockets = server.process().open_sockets().value();
   // Each admitted connection is served before the next connects, so all of them are counted.
   Clients admitted;
   for (std::size_t i = 0; i < kLimit; ++i) {
@@ -179,7 +181,7 @@ TEST_P(ConnectionFloodTest, AFloodPastTheLimitLeavesTheAdmittedConnectionsServed
     ASSERT_FALSE(admitted.back()->connect(server.endpoint(), budget(2s)));
     ASSERT_TRUE(echoes(*admitted.back(), i));
   }
-  ASSERT_TRUE(fds_settle_at(server, baseline_fds + kLimit));
+  ASSERT_TRUE(sockets_settle_at(server, baseline_sockets + kLimit));
 
   std::uint64_t seed = 1000;
   for (std::size_t round = 0; round < kRounds; ++round) {
@@ -199,7 +201,7 @@ TEST_P(ConnectionFloodTest, AFloodPastTheLimitLeavesTheAdmittedConnectionsServed
     for (std::size_t i = 0; i < kLimit; ++i) {
       EXPECT_TRUE(echoes(*admitted[i], ++seed)) << "round " << round << ", connection " << i;
     }
-    EXPECT_TRUE(fds_settle_at(server, baseline_fds + kLimit)) << "round " << round;
+    EXPECT_TRUE(sockets_settle_at(server, baseline_sockets + kLimit)) << "round " << round;
   }
 }
 
@@ -259,7 +261,7 @@ TEST_F(HostilePeerTest, PeersThatSendWithoutReadingCostBoundedMemoryAndOthersAre
   constexpr std::size_t kPerPeer = (sanitized() ? 12 : 4) * MiB;
   constexpr std::size_t kMaxGrowth = kPeers * kPerPeer + 4 * MiB;
   EchoServerProcess server({}, {asan_options_with("quarantine_size_mb=1")});
-  const std::size_t baseline_fds = server.process().open_fds().value();
+  const std::size_t baseline_sockets = server.process().open_sockets().value();
   AsioClient active(io_);
   ASSERT_FALSE(active.connect(server.endpoint(), budget(2s)));
   const std::string warm_up = make_payload(MiB, 1);
@@ -310,7 +312,7 @@ TEST_F(HostilePeerTest, PeersThatSendWithoutReadingCostBoundedMemoryAndOthersAre
   // Once the peers leave, their connections go (reset: their echo can no longer be delivered).
   for (const auto& peer : peers)
     peer->leave(io_);
-  EXPECT_TRUE(fds_settle_at(server, baseline_fds + 1));
+  EXPECT_TRUE(sockets_settle_at(server, baseline_sockets + 1));
   EXPECT_TRUE(echoes(active, ++seed));
 }
 

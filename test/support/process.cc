@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <string_view>
 #include <system_error>
 
 // glibc 2.36's <sys/pidfd.h> lacks the C-linkage guards that C++ callers need.
@@ -202,13 +203,19 @@ std::optional<std::size_t> ChildProcess::resident_bytes() const {
   return std::nullopt;
 }
 
-std::optional<std::size_t> ChildProcess::open_fds() const {
+std::optional<std::size_t> ChildProcess::open_sockets() const {
   if (status_) return std::nullopt;
-  DIR* dir = ::opendir(("/proc/" + std::to_string(pid_) + "/fd").c_str());
+  const std::string fd_dir = "/proc/" + std::to_string(pid_) + "/fd/";
+  DIR* dir = ::opendir(fd_dir.c_str());
   if (dir == nullptr) return std::nullopt;
   std::size_t count = 0;
   while (const dirent* entry = ::readdir(dir)) {
-    if (entry->d_name[0] != '.') ++count;
+    char target[64];
+    const ssize_t length = ::readlink((fd_dir + entry->d_name).c_str(), target, sizeof target);
+    if (length > 0 &&
+        std::string_view(target, static_cast<std::size_t>(length)).substr(0, 7) == "socket:") {
+      ++count;
+    }
   }
   ::closedir(dir);
   return count;

@@ -57,8 +57,10 @@ class ChildProcess {
 
   // The child's resident set size (VmRSS in /proc/PID/status); std::nullopt once it has exited.
   std::optional<std::size_t> resident_bytes() const;
-  // The descriptors the child has open (entries of /proc/PID/fd); std::nullopt once it has exited.
-  std::optional<std::size_t> open_fds() const;
+  // The sockets the child has open (its listeners and connections: the entries of /proc/PID/fd
+  // that are sockets); std::nullopt once it has exited. Other descriptors are left out, as a
+  // sanitizer runtime opens and closes pipes of its own at moments of its choosing.
+  std::optional<std::size_t> open_sockets() const;
 
  private:
   // Reads whatever the pipes and the pid fd have until `done()` holds or `deadline` passes.
