@@ -26,7 +26,8 @@ class Acceptor : public EventHandler {
   using Callback = std::function<void(Socket accepted)>;
 
   Acceptor(Socket listener, Callback on_accept, const Options& options);
-  Acceptor(Socket listener, Callback on_accept) : Acceptor(std::move(listener), std::move(on_accept), Options{}) {}
+  Acceptor(Socket listener, Callback on_accept)
+      : Acceptor(std::move(listener), std::move(on_accept), Options{}) {}
 
   // Starts listening for connections on `reactor`. Throws std::system_error on refusal.
   void start(Reactor& reactor);
