@@ -15,7 +15,7 @@ difference divided by the difference in messages, so start-up, connecting and sh
 out. Python 3 standard library only; needs taskset, and ab, valgrind, strace, gnuplot for their
 sections.
 
-  apps/bench/compare.sh              the full run (about 20 minutes on 2 cores)
+  apps/bench/compare.sh              the full run (13-16 minutes on 2 cores)
   apps/bench/compare.sh --quick      a short run of everything, written under the build directory
   apps/bench/compare.sh --sections instructions,syscalls --servers reactor,epoll
 """
