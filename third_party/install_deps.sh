@@ -4,8 +4,8 @@
 #   third_party/install_deps.sh --peers   also the peer event libraries and tools the benchmarks use
 set -euo pipefail
 
-packages=(cmake ninja-build g++ pkg-config libasio-dev libgflags-dev libgtest-dev libgmock-dev libbenchmark-dev
-          clang libclang-rt-14-dev)
+packages=(cmake ninja-build g++ pkg-config python3 libasio-dev libgflags-dev libgtest-dev libgmock-dev
+          libbenchmark-dev clang libclang-rt-14-dev)
 if [[ "${1:-}" == "--peers" ]]; then
   packages+=(libuv1-dev libev-dev libevent-dev apache2-utils valgrind gnuplot-nox strace)
 elif [[ -n "${1:-}" ]]; then

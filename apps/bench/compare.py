@@ -23,6 +23,7 @@ sections.
 import argparse
 import datetime
 import json
+import math
 import re
 import shutil
 import signal
@@ -372,6 +373,74 @@ def median(values):
     return statistics.median(values) if values else float("nan")
 
 
+def median_rank(n, confidence=0.95):
+    """For a distribution-free confidence interval of the median of n values, [x(k), x(n+1-k)]
+    in sorted order: the largest k whose two binomial tails (each value lies below the median
+    with probability 1/2) leave at least `confidence`. Returns (k, coverage), or None when n is
+    too small (under 6 for 95%)."""
+    below = 0.0  # P(fewer than k of the n values lie below the median)
+    best = None
+    for k in range(1, n // 2 + 1):
+        below += math.comb(n, k - 1) / 2**n
+        if 1 - 2 * below < confidence:
+            break
+        best = (k, 1 - 2 * below)
+    return best
+
+
+def median_interval(values):
+    """(low, high) of the median's confidence interval (see median_rank), or None."""
+    rank = median_rank(len(values))
+    if rank is None:
+        return None
+    ordered = sorted(values)
+    return ordered[rank[0] - 1], ordered[len(values) - rank[0]]
+
+
+def paired_ratios(by_server, name, key):
+    """Per round, ours over `name`'s figure `key` from the same round: the servers of one round
+    run back to back, so the machine's drift between rounds cancels out of each ratio."""
+    return [ours[key] / theirs[key] for ours, theirs in zip(by_server[OURS], by_server[name])]
+
+
+@dataclass
+class Comparison:
+    """Our median per-round ratio to one peer, with its confidence interval, against a bound."""
+    peer: str
+    ratio: float
+    interval: tuple  # (low, high) at 95% or more, or None with too few rounds
+    bound: float
+    higher_is_better: bool
+
+    def verdict(self):
+        sign = 1 if self.higher_is_better else -1
+        if sign * (self.ratio - self.bound) >= 0:
+            return "met"
+        if self.interval is None:
+            return "**not met**"
+        edge = self.interval[1] if self.higher_is_better else self.interval[0]
+        if sign * (edge - self.bound) >= 0:
+            return "tie: not resolvable"
+        return "**not met**"
+
+    def text(self):
+        spread = (f" [{self.interval[0]:.2f}-{self.interval[1]:.2f}]" if self.interval else "")
+        return f"{self.ratio:.2f}x {self.peer}{spread}"
+
+
+def compare_to(by_server, name, key, bound, higher_is_better):
+    ratios = paired_ratios(by_server, name, key)
+    return Comparison(name, median(ratios), median_interval(ratios), bound, higher_is_better)
+
+
+def combined_verdict(comparisons):
+    verdicts = [c.verdict() for c in comparisons]
+    for worst in ("**not met**", "tie: not resolvable"):
+        if worst in verdicts:
+            return worst
+    return "met"
+
+
 def machine_description(settings):
     def output(command):
         try:
@@ -417,12 +486,13 @@ def verdict(ok):
 def throughput_rows(results, servers):
     rows = []
     for (connections, size), by_server in results.items():
-        ours = median([r["requests_per_s"] for r in by_server[OURS]]) if OURS in by_server else 0
         cells = []
         for name in servers:
             rates = [r["requests_per_s"] for r in by_server[name]]
             p99 = median([r["latency_p99_us"] for r in by_server[name]])
-            ratio = f" ({median(rates) / ours:.2f}x)" if ours and name != OURS else ""
+            ratio = ""
+            if name != OURS:
+                ratio = f" ({1 / median(paired_ratios(by_server, name, 'requests_per_s')):.2f}x)"
             cells.append(f"{fmt_rate(median(rates))}{ratio}<br>p99 {p99:.0f} us")
         rows.append((f"{connections} x {size_label(size)}", cells))
     return rows
@@ -502,33 +572,38 @@ def render(settings, measured, machine, load_before, load_after, started, elapse
         add(f"| RSS per idle connection <= {TARGETS['memory']} B | {memory[OURS]:.0f} B | "
             f"{verdict(memory[OURS] <= TARGETS['memory'])} |")
     for (connections, size), by_server in throughput.items():
-        ours = median([r["requests_per_s"] for r in by_server[OURS]])
-        checks = []
-        for name in servers:
-            if name == OURS:
-                continue
-            ratio = ours / median([r["requests_per_s"] for r in by_server[name]])
-            needed = TARGETS["floor_ratio"] if name == FLOOR else 1.0
-            checks.append((name, ratio, ratio >= needed))
-        text = ", ".join(f"{ratio:.2f}x {name}" for name, ratio, _ in checks)
+        checks = [compare_to(by_server, name, "requests_per_s",
+                             TARGETS["floor_ratio"] if name == FLOOR else 1.0, True)
+                  for name in servers if name != OURS]
         add(f"| throughput {connections} x {size_label(size)}: >= {TARGETS['floor_ratio']}x {FLOOR}, "
-            f">= 1.00x each framework | {text} | {verdict(all(ok for *_, ok in checks))} |")
+            f">= 1.00x each framework | {', '.join(c.text() for c in checks)} | "
+            f"{combined_verdict(checks)} |")
     for (connections, size), by_server in throughput.items():
-        p99 = {name: median([r["latency_p99_us"] for r in by_server[name]]) for name in servers}
-        best = min((name for name in servers if name != OURS), key=lambda name: p99[name])
-        add(f"| p99 latency {connections} x {size_label(size)}: <= best peer | "
-            f"{p99[OURS]:.0f} us (best peer: {best}, {p99[best]:.0f} us) | "
-            f"{verdict(p99[OURS] <= p99[best])} |")
+        # Against every peer rather than the one with the lowest median: picking the lowest of
+        # several noisy medians would pick the luckiest run as much as the best server.
+        checks = [compare_to(by_server, name, "latency_p99_us", 1.0, False)
+                  for name in servers if name != OURS]
+        ours = median([r["latency_p99_us"] for r in by_server[OURS]])
+        add(f"| p99 latency {connections} x {size_label(size)}: <= each peer's | {ours:.0f} us; "
+            f"{', '.join(c.text() for c in checks)} | {combined_verdict(checks)} |")
     add("")
-    add("Throughput ratios are our median over the peer's, latencies the median over the rounds "
-        "of each run's p99 (single runs on this machine vary much more than the gaps, see the "
-        "tables).\n")
+    if throughput:
+        rounds = len(next(iter(throughput.values()))[OURS])
+        rank = median_rank(rounds)
+        coverage = f"{rank[1] * 100:.1f}%" if rank else "(none: too few rounds)"
+        add("A ratio here is ours over the peer's: the median over the rounds of the ratio of the "
+            "two runs in the same round (throughput: above 1 is ours faster; p99: below 1 is ours "
+            f"lower). In brackets, the {coverage} confidence interval of that median (distribution-"
+            f"free, from the order statistics of the {rounds} rounds). \"tie: not resolvable\" "
+            "means the median misses the bound but the interval reaches it: this machine cannot "
+            "tell the difference from noise.\n")
 
     if throughput:
         add("## Throughput: echo_bench\n")
         add(f"Median requests/s over {settings.rounds} interleaved rounds of "
-            f"{settings.duration_s:g} s (after {settings.warmup_s:g} s warm-up), peer/ours ratio "
-            "in brackets, median p99 round-trip latency below. A fresh server process per run.\n")
+            f"{settings.duration_s:g} s (after {settings.warmup_s:g} s warm-up); in brackets the "
+            "peer's throughput over ours (the median of the per-round ratios); below, the median "
+            "p99 round-trip latency. A fresh server process per run.\n")
         add("| connections x message | " + " | ".join(servers) + " |")
         add("|---|" + "---|" * len(servers))
         for label, cells in throughput_rows(throughput, servers):
@@ -630,9 +705,9 @@ def parse_settings():
                         help="a Release build of the project (default build/perf)")
     parser.add_argument("--quick", action="store_true",
                         help="short runs of everything; the report goes under the build dir")
-    parser.add_argument("--rounds", type=int, help="interleaved rounds (default 6, quick 2)")
+    parser.add_argument("--rounds", type=int, help="interleaved rounds (default 12, quick 2)")
     parser.add_argument("--duration_s", type=float,
-                        help="measured seconds per echo_bench run (default 3, quick 1)")
+                        help="measured seconds per echo_bench run (default 2, quick 1)")
     parser.add_argument("--warmup_s", type=float, help="warm-up per run (default 0.5, quick 0.2)")
     parser.add_argument("--ab_requests", type=int, help="ab -n (default 1000000, quick 100000)")
     parser.add_argument("--ab_rounds", type=int, help="ab rounds (default 2, quick 1)")
@@ -670,8 +745,8 @@ def parse_settings():
         build_dir=build_dir,
         servers=[n for n, _, _ in SERVERS if n in wanted],
         sections=sections,
-        rounds=pick(args.rounds, 6, 2),
-        duration_s=pick(args.duration_s, 3.0, 1.0),
+        rounds=pick(args.rounds, 12, 2),
+        duration_s=pick(args.duration_s, 2.0, 1.0),
         warmup_s=pick(args.warmup_s, 0.5, 0.2),
         ab_requests=pick(args.ab_requests, 1000000, 100000),
         ab_rounds=pick(args.ab_rounds, 2, 1),
