@@ -4,9 +4,11 @@
 Every server runs single-threaded, pinned to one core, with the load generator pinned to the
 other. Measured, for our echo_server and every peer that was built:
   throughput  echo_bench ping-pong at 100 and 1000 connections x 64 B and 4 KiB messages,
-              servers interleaved in rounds (A B C A B C ...) so machine drift hits all alike;
-              medians over the rounds, and each peer's ratio to us
-  ab          ab -k -c 1000 -n N against each (the echoed request is ab's response)
+              servers interleaved in rounds (A B C, B C A, C A B ...: drift hits all alike,
+              and no server always runs first); medians over the rounds, and our ratio to each
+              peer as the median of the per-round ratios with its confidence interval
+  ab          ab -k -c 1000 -n N against each (the echoed request is ab's response), in
+              interleaved rounds too
   instructions  user-space instructions per echoed message under callgrind
   syscalls    system calls per round trip, counted by strace -c
   memory      server RSS per idle connection with 10,000 connections that each echoed once
@@ -15,7 +17,7 @@ difference divided by the difference in messages, so start-up, connecting and sh
 out. Python 3 standard library only; needs taskset, and ab, valgrind, strace, gnuplot for their
 sections.
 
-  apps/bench/compare.sh              the full run (13-16 minutes on 2 cores)
+  apps/bench/compare.sh              the full run (about 20 minutes on 2 cores)
   apps/bench/compare.sh --quick      a short run of everything, written under the build directory
   apps/bench/compare.sh --sections instructions,syscalls --servers reactor,epoll
 """
@@ -183,12 +185,19 @@ def start_server(settings, name, wrapper=None, kind=None):
 # Throughput: echo_bench grid and ab, interleaved in rounds.
 
 
+def round_order(servers, round_index):
+    """The servers in the order round `round_index` runs them: rotated by one each round, so no
+    server always runs first (after the previous load's teardown) or last."""
+    shift = round_index % len(servers)
+    return servers[shift:] + servers[:shift]
+
+
 def measure_throughput(settings):
     """{(connections, size): {server: [report per round]}}"""
     results = {point: {name: [] for name in settings.servers} for point in GRID}
     for round_index in range(settings.rounds):
         for connections, size in GRID:
-            for name in settings.servers:
+            for name in round_order(settings.servers, round_index):
                 with start_server(settings, name, pinned(settings.server_cpu, []),
                                   "server") as server:
                     report = echo_bench(settings, server.port, connections, size,
@@ -230,7 +239,7 @@ def run_ab(settings, port):
 def measure_ab(settings):
     results = {name: [] for name in settings.servers}
     for round_index in range(settings.ab_rounds):
-        for name in settings.servers:
+        for name in round_order(settings.servers, round_index):
             with start_server(settings, name, pinned(settings.server_cpu, []), "server") as server:
                 report = run_ab(settings, server.port)
             results[name].append(report)
@@ -423,9 +432,12 @@ class Comparison:
             return "tie: not resolvable"
         return "**not met**"
 
-    def text(self):
+    def figures(self):
         spread = (f" [{self.interval[0]:.2f}-{self.interval[1]:.2f}]" if self.interval else "")
-        return f"{self.ratio:.2f}x {self.peer}{spread}"
+        return f"{self.ratio:.2f}x{spread}"
+
+    def text(self):
+        return f"{self.peer} {self.figures()}"
 
 
 def compare_to(by_server, name, key, bound, higher_is_better):
@@ -620,17 +632,20 @@ def render(settings, measured, machine, load_before, load_after, started, elapse
     ab = measured.get("ab", {})
     if ab:
         add("## Throughput: ab\n")
-        add(f"`ab -k -c 1000 -n {settings.ab_requests}`, {settings.ab_rounds} round(s), median. "
-            "The server echoes ab's request back; ab reads it as a response with an unknown "
-            "status (\"Non-2xx responses\") and no body, and since it contains "
+        add(f"`ab -k -c 1000 -n {settings.ab_requests}`, {settings.ab_rounds} interleaved "
+            "round(s), median. The server echoes ab's request back; ab reads it as a response "
+            "with an unknown status (\"Non-2xx responses\") and no body, and since it contains "
             "`Connection: Keep-Alive` the connection is reused. Every run ended with "
-            "`Failed requests: 0` and all requests complete (checked).\n")
-        add("| server | requests/s | ratio to ours | p99 (ms) | non-2xx |")
+            "`Failed requests: 0` and all requests complete (checked). Ours over the peer's is "
+            "the median of the per-round ratios, with its confidence interval as above.\n")
+        add("| server | requests/s | ours over the peer's | p99 (ms) | non-2xx |")
         add("|---|---|---|---|---|")
-        ours = median([r["requests_per_s"] for r in ab[OURS]]) if OURS in ab else 0
         for name in servers:
             rate = median([r["requests_per_s"] for r in ab[name]])
-            ratio = f"{rate / ours:.2f}x" if ours else "-"
+            ratio = "-"
+            if name != OURS:
+                check = compare_to(ab, name, "requests_per_s", 1.0, True)
+                ratio = f"{check.figures()} ({check.verdict()})"
             p99 = median([r["p99_ms"] for r in ab[name]])
             add(f"| {name} | {fmt_rate(rate)} | {ratio} | {p99:g} | {ab[name][0]['non_2xx']} |")
         add("")
@@ -710,7 +725,7 @@ def parse_settings():
                         help="measured seconds per echo_bench run (default 2, quick 1)")
     parser.add_argument("--warmup_s", type=float, help="warm-up per run (default 0.5, quick 0.2)")
     parser.add_argument("--ab_requests", type=int, help="ab -n (default 1000000, quick 100000)")
-    parser.add_argument("--ab_rounds", type=int, help="ab rounds (default 2, quick 1)")
+    parser.add_argument("--ab_rounds", type=int, help="ab rounds (default 6, quick 1)")
     parser.add_argument("--idle_connections", type=int,
                         help="connections held for the memory figure (default 10000, quick 2000)")
     parser.add_argument("--servers", help="comma-separated subset of: "
@@ -749,7 +764,7 @@ def parse_settings():
         duration_s=pick(args.duration_s, 2.0, 1.0),
         warmup_s=pick(args.warmup_s, 0.5, 0.2),
         ab_requests=pick(args.ab_requests, 1000000, 100000),
-        ab_rounds=pick(args.ab_rounds, 2, 1),
+        ab_rounds=pick(args.ab_rounds, 6, 1),
         idle_connections=pick(args.idle_connections, 10000, 2000),
         callgrind_requests=(20000, 100000) if not args.quick else (5000, 25000),
         strace_requests=(20000, 60000) if not args.quick else (5000, 15000),

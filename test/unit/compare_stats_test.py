@@ -74,5 +74,13 @@ class ComparisonTest(unittest.TestCase):
         self.assertEqual(compare.combined_verdict([tie, missed, met]), "**not met**")
 
 
+class RoundOrderTest(unittest.TestCase):
+    def test_every_server_takes_every_position_once_in_as_many_rounds(self):
+        servers = ["a", "b", "c"]
+        orders = [compare.round_order(servers, r) for r in range(3)]
+        self.assertEqual(orders, [["a", "b", "c"], ["b", "c", "a"], ["c", "a", "b"]])
+        self.assertEqual(compare.round_order(servers, 3), servers)
+
+
 if __name__ == "__main__":
     unittest.main()
