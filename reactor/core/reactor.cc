@@ -182,16 +182,16 @@ int Reactor::wait_timeout_ms(std::chrono::milliseconds requested) const {
 
 int Reactor::dispatch_batch() {
   // Only wait() adds to the batch, never a callback, so its storage stays put during dispatch.
-  Poller::Event* const events = batch_.data();
-  const std::size_t count = batch_.size();
-  for (std::size_t slot = 0; slot < count; ++slot) {
-    events[slot].handler->batch_slot_ = static_cast<int>(slot);
+  Poller::Event* const begin = batch_.data();
+  Poller::Event* const end = begin + batch_.size();
+  int slot = 0;
+  for (Poller::Event* event = begin; event != end; ++event) {
+    event->handler->batch_slot_ = slot++;
   }
   int callbacks = 0;
-  for (std::size_t slot = 0; slot < count; ++slot) {
-    Poller::Event& event = events[slot];
-    if (event.handler == nullptr) continue;  // stopped or destroyed earlier in this batch
-    callbacks += dispatch(event, *event.handler);
+  for (Poller::Event* event = begin; event != end; ++event) {
+    if (event->handler == nullptr) continue;  // stopped or destroyed earlier in this batch
+    callbacks += dispatch(*event, *event->handler);
   }
   batch_.clear();
   return callbacks;
@@ -203,14 +203,17 @@ static_assert(kRead == kReadable && kWrite == kWritable);
 int Reactor::dispatch(const Poller::Event& event, EventHandler& handler) {
   // The interest set is read afresh before each callback: an earlier callback in this batch may
   // have changed it, and a handler must not be called for what it no longer asks for.
-  if (event.readiness & (kError | kHangup)) return dispatch_failure(event, handler);
+  // The readiness is copied first: a callback cannot change it, but the compiler would reload it
+  // after every call, and testing the copy lets a read-only event skip the write test at once.
+  const Readiness ready = event.readiness;
+  if (ready & (kError | kHangup)) return dispatch_failure(event, handler);
   int callbacks = 0;
-  if (handler.interest_ & event.readiness & kRead) {
+  if (ready & handler.interest_ & kRead) {
     handler.on_readable();
     ++callbacks;
     if (event.handler == nullptr) return callbacks;
   }
-  if (handler.interest_ & event.readiness & kWrite) {
+  if ((ready & kWrite) && (handler.interest_ & kWrite)) {
     handler.on_writable();
     ++callbacks;
   }

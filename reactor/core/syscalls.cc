@@ -3,27 +3,21 @@
 #include <unistd.h>
 
 namespace reactor {
-namespace {
 
-// The kernel and the pointer to it are constant-initialized: sys() works even in other files'
-// static initializers.
-Syscalls kernel;
-
-}  // namespace
-
-Syscalls* detail::current_syscalls = &kernel;
+// Constant-initialized: sys() works even in other files' static initializers.
+Syscalls* detail::replacement = nullptr;
 
 ssize_t Syscalls::read(int fd, void* buf, size_t count) {
   return ::read(fd, buf, count);
 }
-ssize_t Syscalls::readv(int fd, const iovec* iov, int iovcnt) {
-  return ::readv(fd, iov, iovcnt);
-}
 ssize_t Syscalls::write(int fd, const void* buf, size_t count) {
   return ::write(fd, buf, count);
 }
-ssize_t Syscalls::writev(int fd, const iovec* iov, int iovcnt) {
-  return ::writev(fd, iov, iovcnt);
+ssize_t Syscalls::recv(int fd, void* buf, size_t count, int flags) {
+  return ::recv(fd, buf, count, flags);
+}
+ssize_t Syscalls::send(int fd, const void* buf, size_t count, int flags) {
+  return ::send(fd, buf, count, flags);
 }
 int Syscalls::accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) {
   return ::accept4(fd, addr, addrlen, flags);
@@ -41,11 +35,11 @@ int Syscalls::poll(pollfd* fds, nfds_t nfds, int timeout_ms) {
   return ::poll(fds, nfds, timeout_ms);
 }
 
-ScopedSyscalls::ScopedSyscalls(Syscalls& replacement) : previous_(detail::current_syscalls) {
-  detail::current_syscalls = &replacement;
+ScopedSyscalls::ScopedSyscalls(Syscalls& replacement) : previous_(detail::replacement) {
+  detail::replacement = &replacement;
 }
 ScopedSyscalls::~ScopedSyscalls() {
-  detail::current_syscalls = previous_;
+  detail::replacement = previous_;
 }
 
 }  // namespace reactor

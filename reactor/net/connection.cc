@@ -1,5 +1,7 @@
 #include "reactor/net/connection.h"
 
+#include <sys/socket.h>
+
 #include <cerrno>
 #include <memory>
 #include <system_error>
@@ -30,29 +32,41 @@ bool would_block(int error) {
   return error == EAGAIN || error == EWOULDBLOCK;
 }
 
-// read(), retried on EINTR.
-ssize_t read_some(int fd, char* buffer, std::size_t size) {
-  ssize_t n;
-  do {
-    n = sys().read(fd, buffer, size);
-  } while (n < 0 && errno == EINTR);
+// After a recv() that failed with errno: retries while it is EINTR. Out of line, so that the
+// per-message recv() is straight-line code.
+[[gnu::cold, gnu::noinline]] ssize_t retry_receive(int fd, char* buffer, std::size_t size) {
+  ssize_t n = -1;
+  while (n < 0 && errno == EINTR)
+    n = sys().recv(fd, buffer, size, 0);
   return n;
 }
 
-// After a write() that failed with errno: retries while it is EINTR. Returns the bytes the kernel
+// recv(), retried on EINTR.
+ssize_t receive_some(int fd, char* buffer, std::size_t size) {
+  const ssize_t n = sys().recv(fd, buffer, size, 0);
+  return n >= 0 ? n : retry_receive(fd, buffer, size);
+}
+
+// One send(). MSG_NOSIGNAL: a reset peer makes it fail with EPIPE, whatever the process's SIGPIPE
+// disposition.
+ssize_t send_once(int fd, std::string_view bytes) {
+  return sys().send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+}
+
+// After a send() that failed with errno: retries while it is EINTR. Returns the bytes the kernel
 // then took (0 when the socket buffer is full), or -1 on an error that ends the connection.
-ssize_t retry_write(int fd, std::string_view bytes) {
+ssize_t retry_send(int fd, std::string_view bytes) {
   while (errno == EINTR) {
-    const ssize_t n = sys().write(fd, bytes.data(), bytes.size());
+    const ssize_t n = send_once(fd, bytes);
     if (n >= 0) return n;
   }
   return would_block(errno) ? 0 : -1;
 }
 
-// write(), retried on EINTR; the result is as retry_write()'s.
-ssize_t write_some(int fd, std::string_view bytes) {
-  const ssize_t n = sys().write(fd, bytes.data(), bytes.size());
-  return n >= 0 ? n : retry_write(fd, bytes);
+// send(), retried on EINTR; the result is as retry_send()'s.
+ssize_t send_some(int fd, std::string_view bytes) {
+  const ssize_t n = send_once(fd, bytes);
+  return n >= 0 ? n : retry_send(fd, bytes);
 }
 
 }  // namespace
@@ -83,14 +97,14 @@ void Connection::send(std::string_view bytes) {
     queue(bytes);
     return;
   }
-  // One write straight to the socket. All but "the kernel took everything" is handled out of
+  // One send straight to the socket. All but "the kernel took everything" is handled out of
   // line, which keeps the per-message path to a few instructions around the call.
-  const ssize_t written = sys().write(socket_.fd(), bytes.data(), bytes.size());
+  const ssize_t written = send_once(socket_.fd(), bytes);
   if (static_cast<std::size_t>(written) != bytes.size()) send_rest(bytes, written);
 }
 
 void Connection::send_rest(std::string_view bytes, ssize_t written) {
-  if (written < 0) written = retry_write(socket_.fd(), bytes);
+  if (written < 0) written = retry_send(socket_.fd(), bytes);
   if (written < 0) {
     abort();
     return;
@@ -129,7 +143,7 @@ void Connection::abort() {
 void Connection::on_readable() {
   char* const buffer = read_buffer();
   for (int reads = 0; reads < kMaxReadsPerWakeup; ++reads) {
-    const ssize_t n = read_some(socket_.fd(), buffer, kReadBufferSize);
+    const ssize_t n = receive_some(socket_.fd(), buffer, kReadBufferSize);
     if (n == 0) {
       peer_shut_down();
       return;
@@ -148,7 +162,7 @@ void Connection::on_readable() {
 
 void Connection::on_writable() {
   if (output_.empty()) return;
-  const ssize_t written = write_some(socket_.fd(), output_.view());
+  const ssize_t written = send_some(socket_.fd(), output_.view());
   if (written < 0) {
     abort();
     return;

@@ -500,29 +500,29 @@ void Harness::script_fault(std::size_t slot, unsigned fault, unsigned count) {
   constexpr int kAny = FakeSyscalls::kAnyFd;
   switch (fault) {
     case 0:
-      return fake_->script(Call::kRead, Outcome::fail(EINTR), fd, times);
+      return fake_->script(Call::kRecv, Outcome::fail(EINTR), fd, times);
     case 1:
-      return fake_->script(Call::kRead, Outcome::fail(EAGAIN), fd, times);
+      return fake_->script(Call::kRecv, Outcome::fail(EAGAIN), fd, times);
     case 2:
-      return fake_->script(Call::kRead, Outcome::fail(ECONNRESET), fd, times);
+      return fake_->script(Call::kRecv, Outcome::fail(ECONNRESET), fd, times);
     case 3:
-      return fake_->script(Call::kRead, cap, fd, times);
+      return fake_->script(Call::kRecv, cap, fd, times);
     case 4:
-      return fake_->script(Call::kWrite, Outcome::fail(EINTR), fd, times);
+      return fake_->script(Call::kSend, Outcome::fail(EINTR), fd, times);
     case 5:
-      return fake_->script(Call::kWrite, Outcome::fail(EAGAIN), fd, times);
+      return fake_->script(Call::kSend, Outcome::fail(EAGAIN), fd, times);
     case 6:
-      return fake_->script(Call::kWrite, Outcome::fail(EPIPE), fd, times);
+      return fake_->script(Call::kSend, Outcome::fail(EPIPE), fd, times);
     case 7:
-      return fake_->script(Call::kWrite, Outcome::fail(ECONNRESET), fd, times);
+      return fake_->script(Call::kSend, Outcome::fail(ECONNRESET), fd, times);
     case 8:
-      return fake_->script(Call::kWrite, cap, fd, times);
+      return fake_->script(Call::kSend, cap, fd, times);
     case 9:
-      return fake_->script(Call::kWrite, Outcome::fail(EAGAIN), kAny, times);
+      return fake_->script(Call::kSend, Outcome::fail(EAGAIN), kAny, times);
     case 10:
-      return fake_->script(Call::kRead, Outcome::fail(EINTR), kAny, times);
+      return fake_->script(Call::kRecv, Outcome::fail(EINTR), kAny, times);
     default:
-      return fake_->script(Call::kWrite, cap, kAny, times);
+      return fake_->script(Call::kSend, cap, kAny, times);
   }
 }
 

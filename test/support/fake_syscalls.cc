@@ -3,26 +3,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <stdexcept>
-#include <vector>
 
 namespace reactor::testing {
 namespace {
 
 bool moves_bytes(FakeSyscalls::Call call) {
   using Call = FakeSyscalls::Call;
-  return call == Call::kRead || call == Call::kReadv || call == Call::kWrite ||
-         call == Call::kWritev;
-}
-
-// The leading part of `iov` that holds at most `max_bytes`, the last entry shortened as needed.
-std::vector<iovec> truncate(const iovec* iov, int iovcnt, std::size_t max_bytes) {
-  std::vector<iovec> kept;
-  for (int i = 0; i < iovcnt && max_bytes > 0; ++i) {
-    const std::size_t len = std::min(iov[i].iov_len, max_bytes);
-    kept.push_back({iov[i].iov_base, len});
-    max_bytes -= len;
-  }
-  return kept;
+  return call == Call::kRead || call == Call::kWrite || call == Call::kRecv || call == Call::kSend;
 }
 
 // What a call that is scripted to fail returns.
@@ -35,7 +22,7 @@ int fail_with(int error) {
 
 void FakeSyscalls::script(Call call, Outcome outcome, int fd, int times) {
   if (outcome.error_ == 0 && !moves_bytes(call)) {
-    throw std::invalid_argument("FakeSyscalls: at_most() applies to read, readv, write, writev");
+    throw std::invalid_argument("FakeSyscalls: at_most() applies to read, write, recv, send");
   }
   if (times <= 0) return;
   std::lock_guard<std::mutex> lock(mutex_);
@@ -82,34 +69,29 @@ std::optional<FakeSyscalls::Outcome> FakeSyscalls::begin(Call call, int fd) {
   return outcome;
 }
 
-ssize_t FakeSyscalls::read(int fd, void* buf, size_t count) {
-  const auto outcome = begin(Call::kRead, fd);
-  if (!outcome) return Syscalls::read(fd, buf, count);
-  if (outcome->error_ != 0) return fail_with(outcome->error_);
-  return Syscalls::read(fd, buf, std::min(count, outcome->max_bytes_));
+template <typename Forward>
+ssize_t FakeSyscalls::transfer(Call call, int fd, size_t count, Forward forward) {
+  const auto outcome = begin(call, fd);
+  if (outcome && outcome->error_ != 0) return fail_with(outcome->error_);
+  return forward(outcome ? std::min(count, outcome->max_bytes_) : count);
 }
 
-ssize_t FakeSyscalls::readv(int fd, const iovec* iov, int iovcnt) {
-  const auto outcome = begin(Call::kReadv, fd);
-  if (!outcome) return Syscalls::readv(fd, iov, iovcnt);
-  if (outcome->error_ != 0) return fail_with(outcome->error_);
-  const std::vector<iovec> kept = truncate(iov, iovcnt, outcome->max_bytes_);
-  return Syscalls::readv(fd, kept.data(), static_cast<int>(kept.size()));
+ssize_t FakeSyscalls::read(int fd, void* buf, size_t count) {
+  return transfer(Call::kRead, fd, count, [&](size_t n) { return Syscalls::read(fd, buf, n); });
 }
 
 ssize_t FakeSyscalls::write(int fd, const void* buf, size_t count) {
-  const auto outcome = begin(Call::kWrite, fd);
-  if (!outcome) return Syscalls::write(fd, buf, count);
-  if (outcome->error_ != 0) return fail_with(outcome->error_);
-  return Syscalls::write(fd, buf, std::min(count, outcome->max_bytes_));
+  return transfer(Call::kWrite, fd, count, [&](size_t n) { return Syscalls::write(fd, buf, n); });
 }
 
-ssize_t FakeSyscalls::writev(int fd, const iovec* iov, int iovcnt) {
-  const auto outcome = begin(Call::kWritev, fd);
-  if (!outcome) return Syscalls::writev(fd, iov, iovcnt);
-  if (outcome->error_ != 0) return fail_with(outcome->error_);
-  const std::vector<iovec> kept = truncate(iov, iovcnt, outcome->max_bytes_);
-  return Syscalls::writev(fd, kept.data(), static_cast<int>(kept.size()));
+ssize_t FakeSyscalls::recv(int fd, void* buf, size_t count, int flags) {
+  return transfer(Call::kRecv, fd, count,
+                  [&](size_t n) { return Syscalls::recv(fd, buf, n, flags); });
+}
+
+ssize_t FakeSyscalls::send(int fd, const void* buf, size_t count, int flags) {
+  return transfer(Call::kSend, fd, count,
+                  [&](size_t n) { return Syscalls::send(fd, buf, n, flags); });
 }
 
 int FakeSyscalls::accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) {

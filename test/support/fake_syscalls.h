@@ -18,17 +18,7 @@ namespace reactor::testing {
 
 class FakeSyscalls final : public Syscalls {
  public:
-  enum class Call {
-    kRead,
-    kReadv,
-    kWrite,
-    kWritev,
-    kAccept4,
-    kClose,
-    kEpollCtl,
-    kEpollWait,
-    kPoll
-  };
+  enum class Call { kRead, kWrite, kRecv, kSend, kAccept4, kClose, kEpollCtl, kEpollWait, kPoll };
 
   // Matches a call on any fd. The fd of a call is the descriptor read, written, accepted on or
   // closed; the target fd (not the epoll fd) of epoll_ctl; the epoll fd of epoll_wait; for poll,
@@ -40,7 +30,7 @@ class FakeSyscalls final : public Syscalls {
    public:
     // Returns -1 with errno set to `error`; the kernel is not called.
     static Outcome fail(int error) { return Outcome(error, 0); }
-    // Calls the kernel with the transfer capped at `max_bytes`: read, readv, write, writev only.
+    // Calls the kernel with the transfer capped at `max_bytes`: read, write, recv, send only.
     static Outcome at_most(std::size_t max_bytes) { return Outcome(0, max_bytes); }
 
    private:
@@ -64,9 +54,9 @@ class FakeSyscalls final : public Syscalls {
   std::size_t scripted(Call call) const;
 
   ssize_t read(int fd, void* buf, size_t count) override;
-  ssize_t readv(int fd, const iovec* iov, int iovcnt) override;
   ssize_t write(int fd, const void* buf, size_t count) override;
-  ssize_t writev(int fd, const iovec* iov, int iovcnt) override;
+  ssize_t recv(int fd, void* buf, size_t count, int flags) override;
+  ssize_t send(int fd, const void* buf, size_t count, int flags) override;
   int accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) override;
   int close(int fd) override;
   int epoll_ctl(int epfd, int op, int fd, epoll_event* event) override;
@@ -88,6 +78,10 @@ class FakeSyscalls final : public Syscalls {
 
   // Counts the call, runs its hook and takes the outcome scripted for it, if any.
   std::optional<Outcome> begin(Call call, int fd);
+  // A call that moves up to `count` bytes: fails as scripted, or runs forward(bytes) with the
+  // count capped as scripted (uncapped when nothing is).
+  template <typename Forward>
+  ssize_t transfer(Call call, int fd, size_t count, Forward forward);
   PerCall& per_call(Call call) { return per_call_[static_cast<std::size_t>(call)]; }
   const PerCall& per_call(Call call) const { return per_call_[static_cast<std::size_t>(call)]; }
 

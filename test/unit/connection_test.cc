@@ -7,6 +7,8 @@
 
 #include <cerrno>
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <string>
@@ -102,8 +104,8 @@ class ConnectionTest : public ::testing::Test {
     connection_ = std::make_unique<TestConnection>(Socket(pair_.release_local()), limits, log_);
     connection_->set_owner(&owner_, 7);
     connection_->start(reactor_);
-    fake_.on_call(Call::kRead, [this](int fd) { reads_ += fd == fd_ ? 1 : 0; });
-    fake_.on_call(Call::kWrite, [this](int fd) { writes_ += fd == fd_ ? 1 : 0; });
+    fake_.on_call(Call::kRecv, [this](int fd) { reads_ += fd == fd_ ? 1 : 0; });
+    fake_.on_call(Call::kSend, [this](int fd) { writes_ += fd == fd_ ? 1 : 0; });
     return *connection_;
   }
 
@@ -117,7 +119,7 @@ class ConnectionTest : public ::testing::Test {
   void peer_send(std::string_view bytes) { pair_.send_to_local(bytes); }
   PeerRead peer_read() { return read_all(pair_.peer()); }
   // Makes the connection's next write take nothing, so that what it sends is queued.
-  void block_next_write() { fake_.script(Call::kWrite, Outcome::fail(EAGAIN), fd_); }
+  void block_next_write() { fake_.script(Call::kSend, Outcome::fail(EAGAIN), fd_); }
 
   testing::FakeSyscalls fake_;
   ScopedSyscalls scoped_{fake_};
@@ -166,7 +168,7 @@ TEST_F(ConnectionTest, FullReadsRepeatOnlyAFewTimesPerWakeup) {
   connection.data_hook = [](std::string_view bytes) { return bytes.size(); };
   const std::string block(64 << 10, 'x');
   int refills = 16;
-  fake_.on_call(Call::kRead, [&](int fd) {
+  fake_.on_call(Call::kRecv, [&](int fd) {
     if (fd != fd_) return;
     ++reads_;
     if (refills-- > 0) peer_send(block);
@@ -181,7 +183,7 @@ TEST_F(ConnectionTest, FullReadsRepeatOnlyAFewTimesPerWakeup) {
 
 TEST_F(ConnectionTest, EintrOnReadIsRetried) {
   TestConnection& connection = open();
-  fake_.script(Call::kRead, Outcome::fail(EINTR), fd_);
+  fake_.script(Call::kRecv, Outcome::fail(EINTR), fd_);
   peer_send("abc");
   readable();
   EXPECT_EQ(reads_, 2u);
@@ -208,7 +210,7 @@ TEST_F(ConnectionTest, SteadyPingPongMakesNoPollerCalls) {
 TEST_F(ConnectionTest, ShortWriteQueuesRemainderUntilWritable) {
   TestConnection& connection = open();
   const std::size_t modifies = poller().counters().modifies;
-  fake_.script(Call::kWrite, Outcome::at_most(2), fd_);
+  fake_.script(Call::kSend, Outcome::at_most(2), fd_);
   connection.send("abcdef");
   EXPECT_EQ(connection.queued_bytes(), 4u);
   EXPECT_GT(connection.buffer_capacity(), 0u);
@@ -239,7 +241,7 @@ TEST_F(ConnectionTest, EagainOnWriteQueuesEverything) {
 TEST_F(ConnectionTest, EintrOnWriteIsRetried) {
   TestConnection& connection = open();
   const std::size_t modifies = poller().counters().modifies;
-  fake_.script(Call::kWrite, Outcome::fail(EINTR), fd_);
+  fake_.script(Call::kSend, Outcome::fail(EINTR), fd_);
   connection.send("abc");
   EXPECT_EQ(connection.queued_bytes(), 0u);
   EXPECT_EQ(writes_, 2u);
@@ -279,14 +281,14 @@ TEST_F(ConnectionTest, BackpressurePausesAboveHighWaterAndResumesAtLowWater) {
   EXPECT_EQ(poller().counters().modifies, modifies + 2);
 
   peer_send("unread while paused");
-  fake_.script(Call::kWrite, Outcome::at_most(60), fd_);
+  fake_.script(Call::kSend, Outcome::at_most(60), fd_);
   dispatch(kReadable | kWritable);
   EXPECT_TRUE(connection.deliveries.empty());
   EXPECT_EQ(connection.queued_bytes(), 41u);
   EXPECT_TRUE(connection.reading_paused());
   EXPECT_EQ(poller().counters().modifies, modifies + 2);
 
-  fake_.script(Call::kWrite, Outcome::at_most(1), fd_);
+  fake_.script(Call::kSend, Outcome::at_most(1), fd_);
   writable();
   EXPECT_EQ(connection.queued_bytes(), 40u);
   EXPECT_FALSE(connection.reading_paused());
@@ -309,7 +311,7 @@ TEST_F(ConnectionTest, BackpressureStopsReadingWithinTheSameWakeup) {
   TestConnection& connection = open(limits);
   // Every read comes back full, so only the pause can stop the reading loop early.
   const std::string block(64 << 10, 'x');
-  fake_.on_call(Call::kRead, [&](int fd) {
+  fake_.on_call(Call::kRecv, [&](int fd) {
     if (fd == fd_) peer_send(block);
   });
   block_next_write();
@@ -497,7 +499,7 @@ TEST_F(ConnectionTest, CloseAndAbortAreIdempotentAndReleaseOnce) {
 
 TEST_F(ConnectionTest, ResetOnReadClosesOnceWithoutThrowing) {
   TestConnection& connection = open();
-  fake_.script(Call::kRead, Outcome::fail(ECONNRESET), fd_);
+  fake_.script(Call::kRecv, Outcome::fail(ECONNRESET), fd_);
   EXPECT_NO_THROW(readable());
   EXPECT_TRUE(connection.closed());
   EXPECT_EQ(log_, (Log{"close", "release"}));
@@ -513,11 +515,23 @@ TEST_F(ConnectionTest, BrokenPipeOnSendClosesQuietly) {
   EXPECT_EQ(log_, (Log{"close", "release"}));
 }
 
+TEST_F(ConnectionTest, BrokenPipeRaisesNoSigpipeEvenWhereTheProcessWantsIt) {
+  TestConnection& connection = open();
+  pair_.close_peer();
+  EXPECT_EXIT(
+      {
+        std::signal(SIGPIPE, SIG_DFL);  // a program that wants SIGPIPE for its own pipes
+        connection.send("into the void");
+        std::_Exit(connection.closed() ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
 TEST_F(ConnectionTest, ResetOnQueuedWriteClosesQuietly) {
   TestConnection& connection = open();
   block_next_write();
   connection.send("queued");
-  fake_.script(Call::kWrite, Outcome::fail(ECONNRESET), fd_);
+  fake_.script(Call::kSend, Outcome::fail(ECONNRESET), fd_);
   EXPECT_NO_THROW(writable());
   EXPECT_TRUE(connection.closed());
   EXPECT_EQ(log_, (Log{"close", "release"}));

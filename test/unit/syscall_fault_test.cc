@@ -1,7 +1,7 @@
 // Faults injected through the Syscalls seam with FakeSyscalls: the fake itself, and how the
 // pollers and the loop survive an interrupted wait.
 #include <gtest/gtest.h>
-#include <sys/uio.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -83,26 +83,37 @@ TEST_F(FakeSyscallsTest, ScriptsAreConsumedInOrder) {
   EXPECT_EQ(drain_local(), "abcd");
 }
 
-TEST_F(FakeSyscallsTest, AtMostMakesShortTransfersAcrossIovecs) {
-  fake_.script(Call::kWritev, Outcome::at_most(4));
-  char first[] = "abc";
-  char second[] = "def";
-  const iovec iov[] = {{first, 3}, {second, 3}};
-  EXPECT_EQ(sys().writev(pair_.peer(), iov, 2), 4);
+TEST_F(FakeSyscallsTest, AtMostMakesShortTransfersOnEveryCallThatMovesBytes) {
+  fake_.script(Call::kSend, Outcome::at_most(4));
+  EXPECT_EQ(sys().send(pair_.peer(), "abcdef", 6, MSG_NOSIGNAL), 4);
   EXPECT_EQ(drain_local(), "abcd");
 
   ASSERT_EQ(::write(pair_.peer(), "ghijkl", 6), 6);
-  fake_.script(Call::kReadv, Outcome::at_most(5));
-  char a[4] = {};
-  char b[4] = {};
-  const iovec into[] = {{a, 4}, {b, 4}};
-  EXPECT_EQ(sys().readv(pair_.local(), into, 2), 5);
-  EXPECT_EQ(std::string(a, 4) + std::string(b, 1), "ghijk");
+  fake_.script(Call::kRecv, Outcome::at_most(5));
+  char into[8] = {};
+  EXPECT_EQ(sys().recv(pair_.local(), into, sizeof into, 0), 5);
+  EXPECT_EQ(std::string(into, 5), "ghijk");
 
   fake_.script(Call::kRead, Outcome::at_most(0));
   char c;
   EXPECT_EQ(sys().read(pair_.local(), &c, 1), 0);
   EXPECT_EQ(drain_local(), "l");
+  EXPECT_EQ(fake_.calls(Call::kSend), 1u);
+  EXPECT_EQ(fake_.calls(Call::kRecv), 1u);
+}
+
+TEST_F(FakeSyscallsTest, ScriptedSocketFailureSetsErrnoWithoutReachingTheKernel) {
+  fake_.script(Call::kSend, Outcome::fail(EPIPE), pair_.peer());
+  fake_.script(Call::kRecv, Outcome::fail(ECONNRESET), pair_.local());
+  errno = 0;
+  EXPECT_EQ(sys().send(pair_.peer(), "x", 1, MSG_NOSIGNAL), -1);
+  EXPECT_EQ(errno, EPIPE);
+  ASSERT_EQ(::write(pair_.peer(), "y", 1), 1);
+  char into[4];
+  errno = 0;
+  EXPECT_EQ(sys().recv(pair_.local(), into, sizeof into, 0), -1);
+  EXPECT_EQ(errno, ECONNRESET);
+  EXPECT_EQ(drain_local(), "y") << "a failed send must not have sent, a failed recv not taken";
 }
 
 TEST_F(FakeSyscallsTest, AtMostIsRefusedForCallsThatMoveNoBytes) {
@@ -126,13 +137,27 @@ TEST_F(FakeSyscallsTest, HookSeesEveryCallBeforeItsScript) {
   EXPECT_EQ(seen.size(), 2u);
 }
 
-TEST_F(FakeSyscallsTest, RemovingTheFakeRestoresTheKernel) {
-  FakeSyscalls inner;
+TEST_F(FakeSyscallsTest, ReplacementsNestAndRemovingOneRestoresThePrevious) {
   {
+    FakeSyscalls inner;
     ScopedSyscalls nested(inner);
-    EXPECT_EQ(&sys(), &inner);
+    sys().close(-5);
+    EXPECT_EQ(inner.calls(Call::kClose), 1u);
+    EXPECT_EQ(fake_.calls(Call::kClose), 0u);
   }
-  EXPECT_EQ(&sys(), &fake_);
+  sys().close(-6);
+  EXPECT_EQ(fake_.calls(Call::kClose), 1u);
+}
+
+TEST(SyscallSeamTest, WithoutAReplacementTheKernelAnswers) {
+  SocketPair pair;
+  ASSERT_EQ(sys().send(pair.peer(), "ping", 4, MSG_NOSIGNAL), 4);
+  char buf[8];
+  ASSERT_EQ(sys().recv(pair.local(), buf, sizeof buf, 0), 4);
+  EXPECT_EQ(std::string(buf, 4), "ping");
+  errno = 0;
+  EXPECT_EQ(sys().close(-1), -1);
+  EXPECT_EQ(errno, EBADF);
 }
 
 class InterruptedWaitTest : public ::testing::TestWithParam<const char*> {

@@ -1,6 +1,6 @@
 #include "apps/bench/peers/socket_echo.h"
 
-#include <unistd.h>
+#include <sys/socket.h>
 
 #include <cerrno>
 
@@ -14,7 +14,7 @@ bool would_block_or_interrupted() {
 }  // namespace
 
 bool OutputQueue::write(int fd, const char* data, std::size_t size) {
-  ssize_t written = ::write(fd, data, size);
+  ssize_t written = ::send(fd, data, size, MSG_NOSIGNAL);
   if (written < 0) {
     if (!would_block_or_interrupted()) return false;
     written = 0;
@@ -28,7 +28,8 @@ bool OutputQueue::write(int fd, const char* data, std::size_t size) {
 }
 
 bool OutputQueue::flush(int fd) {
-  const ssize_t written = ::write(fd, bytes_.data() + offset_, bytes_.size() - offset_);
+  const ssize_t written =
+      ::send(fd, bytes_.data() + offset_, bytes_.size() - offset_, MSG_NOSIGNAL);
   if (written < 0) return would_block_or_interrupted();
   offset_ += static_cast<std::size_t>(written);
   if (empty()) {
@@ -39,7 +40,7 @@ bool OutputQueue::flush(int fd) {
 }
 
 EchoOutcome echo_once(int fd, char* buffer, std::size_t buffer_size, OutputQueue& queue) {
-  const ssize_t received = ::read(fd, buffer, buffer_size);
+  const ssize_t received = ::recv(fd, buffer, buffer_size, 0);
   if (received == 0) return EchoOutcome::kClosed;
   if (received < 0)
     return would_block_or_interrupted() ? EchoOutcome::kEchoed : EchoOutcome::kClosed;

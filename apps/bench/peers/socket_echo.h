@@ -1,7 +1,9 @@
-// The echo step of the peers that do their own socket I/O (epoll_echo, libev_echo): read once
-// into a shared buffer, write it straight back, and keep what the kernel did not take in the
-// connection's OutputQueue. Those servers stop reading while the queue is non-empty, so a queue
-// never holds more than one read's worth. Single-threaded; one OutputQueue per connection.
+// The echo step of the peers that do their own socket I/O (epoll_echo, libev_echo): recv() once
+// into a shared buffer, send() it straight back, and keep what the kernel did not take in the
+// connection's OutputQueue. recv() and send(), as the published epoll echo server calls them,
+// cost less than read() and write() on a socket, so the floor is not raised by a slower call. Those
+// servers stop reading while the queue is non-empty, so a queue never holds more than one read's
+// worth. Single-threaded; one OutputQueue per connection.
 #pragma once
 
 #include <cstddef>
