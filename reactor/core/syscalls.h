@@ -32,8 +32,8 @@ class Syscalls {
 };
 
 namespace detail {
-extern Syscalls*
-    replacement;  // null while the kernel is called directly; only ScopedSyscalls sets it
+// Null while the kernel is called directly; only ScopedSyscalls sets it.
+extern Syscalls* replacement;
 }  // namespace detail
 
 // What the library calls, as sys().recv(...): the kernel directly, or the replacement a test
@@ -42,37 +42,38 @@ extern Syscalls*
 class SyscallSeam {
  public:
   ssize_t read(int fd, void* buf, size_t count) const {
-    return replaced() ? fake()->read(fd, buf, count) : ::read(fd, buf, count);
+    return replaced() ? installed()->read(fd, buf, count) : ::read(fd, buf, count);
   }
   ssize_t write(int fd, const void* buf, size_t count) const {
-    return replaced() ? fake()->write(fd, buf, count) : ::write(fd, buf, count);
+    return replaced() ? installed()->write(fd, buf, count) : ::write(fd, buf, count);
   }
   ssize_t recv(int fd, void* buf, size_t count, int flags) const {
-    return replaced() ? fake()->recv(fd, buf, count, flags) : ::recv(fd, buf, count, flags);
+    return replaced() ? installed()->recv(fd, buf, count, flags) : ::recv(fd, buf, count, flags);
   }
   ssize_t send(int fd, const void* buf, size_t count, int flags) const {
-    return replaced() ? fake()->send(fd, buf, count, flags) : ::send(fd, buf, count, flags);
+    return replaced() ? installed()->send(fd, buf, count, flags) : ::send(fd, buf, count, flags);
   }
   int accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) const {
-    return replaced() ? fake()->accept4(fd, addr, addrlen, flags)
+    return replaced() ? installed()->accept4(fd, addr, addrlen, flags)
                       : ::accept4(fd, addr, addrlen, flags);
   }
-  int close(int fd) const { return replaced() ? fake()->close(fd) : ::close(fd); }
+  int close(int fd) const { return replaced() ? installed()->close(fd) : ::close(fd); }
   int epoll_ctl(int epfd, int op, int fd, epoll_event* event) const {
-    return replaced() ? fake()->epoll_ctl(epfd, op, fd, event) : ::epoll_ctl(epfd, op, fd, event);
+    return replaced() ? installed()->epoll_ctl(epfd, op, fd, event)
+                      : ::epoll_ctl(epfd, op, fd, event);
   }
   int epoll_wait(int epfd, epoll_event* events, int maxevents, int timeout_ms) const {
-    return replaced() ? fake()->epoll_wait(epfd, events, maxevents, timeout_ms)
+    return replaced() ? installed()->epoll_wait(epfd, events, maxevents, timeout_ms)
                       : ::epoll_wait(epfd, events, maxevents, timeout_ms);
   }
   int poll(pollfd* fds, nfds_t nfds, int timeout_ms) const {
-    return replaced() ? fake()->poll(fds, nfds, timeout_ms) : ::poll(fds, nfds, timeout_ms);
+    return replaced() ? installed()->poll(fds, nfds, timeout_ms) : ::poll(fds, nfds, timeout_ms);
   }
 
  private:
-  static Syscalls* fake() { return detail::replacement; }
+  static Syscalls* installed() { return detail::replacement; }
   // Expected false, so the compiler lays the kernel's path out straight.
-  static bool replaced() { return __builtin_expect(fake() != nullptr, 0); }
+  static bool replaced() { return __builtin_expect(installed() != nullptr, 0); }
 };
 
 inline SyscallSeam sys() {

@@ -3,57 +3,43 @@
 // recv() and send() (design.md, "the kernel seam"). Interleave the variants, or machine drift
 // between them outweighs the difference: run with --benchmark_filter=Loopback
 // --benchmark_repetitions=12 --benchmark_enable_random_interleaving=true, pinned (taskset -c 0).
-#include <arpa/inet.h>
 #include <benchmark/benchmark.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <stdexcept>
 #include <vector>
 
+#include "reactor/net/inet_address.h"
+#include "reactor/net/socket.h"
+
 namespace {
 
-// A connected loopback TCP pair, both ends blocking, with TCP_NODELAY as a server would set it.
-class LoopbackPair {
- public:
+using reactor::Socket;
+
+// The library's sockets are non-blocking; here each call should wait for its bytes instead.
+Socket blocking(Socket socket) {
+  const int flags = ::fcntl(socket.fd(), F_GETFL);
+  if (flags < 0 || ::fcntl(socket.fd(), F_SETFL, flags & ~O_NONBLOCK) != 0) {
+    throw std::runtime_error("fcntl O_NONBLOCK");
+  }
+  socket.set_no_delay(true);  // as a server sets it
+  return socket;
+}
+
+// A connected loopback TCP pair, both ends blocking, with TCP_NODELAY.
+struct LoopbackPair {
   LoopbackPair() {
-    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    auto* generic = reinterpret_cast<sockaddr*>(&address);
-    if (listener < 0 || ::bind(listener, generic, length) != 0 || ::listen(listener, 1) != 0 ||
-        ::getsockname(listener, generic, &length) != 0) {
-      throw std::runtime_error("loopback listener");
-    }
-    client_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (client_ < 0 || ::connect(client_, generic, length) != 0) {
-      throw std::runtime_error("loopback connect");
-    }
-    server_ = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
-    ::close(listener);
-    if (server_ < 0) throw std::runtime_error("loopback accept");
-    const int on = 1;
-    for (const int fd : {client_, server_}) {
-      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-    }
+    const Socket listener = reactor::listen_tcp(*reactor::InetAddress::parse("127.0.0.1", 0));
+    client = blocking(reactor::connect_tcp(*reactor::InetAddress::local_of(listener.fd())));
+    const int accepted = ::accept4(listener.fd(), nullptr, nullptr, SOCK_CLOEXEC);
+    if (accepted < 0) throw std::runtime_error("accept4");
+    server = blocking(Socket(accepted));
   }
-  ~LoopbackPair() {
-    ::close(client_);
-    ::close(server_);
-  }
-  LoopbackPair(const LoopbackPair&) = delete;
-  LoopbackPair& operator=(const LoopbackPair&) = delete;
 
-  int client() const { return client_; }
-  int server() const { return server_; }
-
- private:
-  int client_ = -1;
-  int server_ = -1;
+  Socket client;
+  Socket server;
 };
 
 struct FileCalls {
@@ -85,11 +71,11 @@ void transfer(int from, int to, std::vector<char>& buffer, std::size_t size) {
 template <typename Calls>
 void BM_LoopbackPingPong(benchmark::State& state) {
   const auto size = static_cast<std::size_t>(state.range(0));
-  LoopbackPair pair;
+  const LoopbackPair pair;
   std::vector<char> buffer(64 << 10, 'x');
   for (auto _ : state) {
-    transfer<Calls>(pair.client(), pair.server(), buffer, size);
-    transfer<Calls>(pair.server(), pair.client(), buffer, size);
+    transfer<Calls>(pair.client.fd(), pair.server.fd(), buffer, size);
+    transfer<Calls>(pair.server.fd(), pair.client.fd(), buffer, size);
   }
   state.SetItemsProcessed(state.iterations() * 4);
 }
