@@ -48,15 +48,13 @@ class Reactor::Waker final : public EventHandler {
   void notify() {
     const std::uint64_t one = 1;
     // EAGAIN means the counter is already non-zero: the loop will wake anyway.
-    while (sys().write(fd_, &one, sizeof one) < 0 && errno == EINTR) {
-    }
+    retry_on_eintr([&] { return sys().write(fd_, &one, sizeof one); });
   }
 
  private:
   void on_readable() override {
     std::uint64_t count;
-    while (sys().read(fd_, &count, sizeof count) < 0 && errno == EINTR) {
-    }
+    retry_on_eintr([&] { return sys().read(fd_, &count, sizeof count); });
   }
 
   const int fd_;

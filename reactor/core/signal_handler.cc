@@ -39,10 +39,7 @@ void SignalHandler::on_readable() {
   // One signal per callback: the callback may destroy this handler, and level-triggered polling
   // brings the next queued signal in the next iteration.
   signalfd_siginfo info;
-  ssize_t n;
-  do {
-    n = sys().read(signal_fd_, &info, sizeof info);
-  } while (n < 0 && errno == EINTR);
+  const ssize_t n = retry_on_eintr([&] { return sys().read(signal_fd_, &info, sizeof info); });
   if (n == static_cast<ssize_t>(sizeof info)) on_signal(static_cast<int>(info.ssi_signo));
 }
 

@@ -2,11 +2,11 @@
 // Tests replace it (ScopedSyscalls) to inject EINTR, EAGAIN, short counts, resets and EMFILE.
 // Thread rule: install a replacement before the threads that use it start, remove it after they
 // stop. Each function has the contract of the system call it is named after (errno included).
-// Sockets are read and written with recv() and send(), which skip the file layer that read() and
-// write() pass through (about 70 ns a call, see socket_call_bench); read() and write() serve
-// eventfd and signalfd.
+// Sockets are read and written with recv() and send() (cheaper than read() and write(): see
+// docs/benchmarks.md); read() and write() serve eventfd and signalfd.
 #pragma once
 
+#include <errno.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -37,8 +37,7 @@ extern Syscalls* replacement;
 }  // namespace detail
 
 // What the library calls, as sys().recv(...): the kernel directly, or the replacement a test
-// installed. The check is one load and a branch that always goes the same way, cheaper than the
-// indirect call it saves the per-message recv() and send().
+// installed (one load and a well-predicted branch instead of an indirect call per message).
 class SyscallSeam {
  public:
   ssize_t read(int fd, void* buf, size_t count) const {
@@ -72,12 +71,21 @@ class SyscallSeam {
 
  private:
   static Syscalls* installed() { return detail::replacement; }
-  // Expected false, so the compiler lays the kernel's path out straight.
   static bool replaced() { return __builtin_expect(installed() != nullptr, 0); }
 };
 
 inline SyscallSeam sys() {
   return {};
+}
+
+// Makes `call` (a system call returning a negative value on failure) again while it fails with
+// EINTR, and returns its first other result; errno is the call's.
+template <typename Call>
+auto retry_on_eintr(Call&& call) {
+  auto result = call();
+  while (result < 0 && errno == EINTR)
+    result = call();
+  return result;
 }
 
 // Replaces the Syscalls in force for its lifetime; nests.

@@ -32,41 +32,22 @@ bool would_block(int error) {
   return error == EAGAIN || error == EWOULDBLOCK;
 }
 
-// After a recv() that failed with errno: retries while it is EINTR. Out of line, so that the
-// per-message recv() is straight-line code.
-[[gnu::cold, gnu::noinline]] ssize_t retry_receive(int fd, char* buffer, std::size_t size) {
-  ssize_t n = -1;
-  while (n < 0 && errno == EINTR)
-    n = sys().recv(fd, buffer, size, 0);
-  return n;
-}
-
 // recv(), retried on EINTR.
 ssize_t receive_some(int fd, char* buffer, std::size_t size) {
-  const ssize_t n = sys().recv(fd, buffer, size, 0);
-  return n >= 0 ? n : retry_receive(fd, buffer, size);
+  return retry_on_eintr([=] { return sys().recv(fd, buffer, size, 0); });
 }
 
-// One send(). MSG_NOSIGNAL: a reset peer makes it fail with EPIPE, whatever the process's SIGPIPE
-// disposition.
+// One send(), retried on EINTR. MSG_NOSIGNAL: a reset peer makes it fail with EPIPE, whatever the
+// process's SIGPIPE disposition.
 ssize_t send_once(int fd, std::string_view bytes) {
-  return sys().send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  return retry_on_eintr([=] { return sys().send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL); });
 }
 
-// After a send() that failed with errno: retries while it is EINTR. Returns the bytes the kernel
-// then took (0 when the socket buffer is full), or -1 on an error that ends the connection.
-ssize_t retry_send(int fd, std::string_view bytes) {
-  while (errno == EINTR) {
-    const ssize_t n = send_once(fd, bytes);
-    if (n >= 0) return n;
-  }
-  return would_block(errno) ? 0 : -1;
-}
-
-// send(), retried on EINTR; the result is as retry_send()'s.
+// send() as above, but a full socket buffer is 0 bytes taken; -1 is an error that ends the
+// connection.
 ssize_t send_some(int fd, std::string_view bytes) {
   const ssize_t n = send_once(fd, bytes);
-  return n >= 0 ? n : retry_send(fd, bytes);
+  return n >= 0 || !would_block(errno) ? n : 0;
 }
 
 }  // namespace
@@ -104,7 +85,7 @@ void Connection::send(std::string_view bytes) {
 }
 
 void Connection::send_rest(std::string_view bytes, ssize_t written) {
-  if (written < 0) written = retry_send(socket_.fd(), bytes);
+  if (written < 0 && would_block(errno)) written = 0;
   if (written < 0) {
     abort();
     return;

@@ -99,8 +99,7 @@ Socket connect_tcp(const InetAddress& address) {
     int error = errno;
     if (error == EINTR) {  // the connect goes on in the background: wait for its outcome
       pollfd entry{socket.fd(), POLLOUT, 0};
-      while (::poll(&entry, 1, -1) < 0 && errno == EINTR) {
-      }
+      retry_on_eintr([&] { return ::poll(&entry, 1, -1); });
       error = socket.pending_error().value();
     }
     if (error != 0) throw socket_error(error, "connect", address);
