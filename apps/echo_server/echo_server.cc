@@ -97,13 +97,8 @@ class EchoServer::Worker final : private EchoConnection::CloseListener {
   void broadcast_status() {
     const std::string line =
         "Server status: " + std::to_string(server_.total_connections()) + " active connections\n";
-    // A failed send closes its connection, and the server forgets it at once; sending over a
-    // snapshot reaches every other connection all the same (closed ones ignore send()).
-    std::vector<reactor::Connection*> connections;
-    connections.reserve(server_.connection_count());
-    server_.for_each_connection([&](reactor::Connection& c) { connections.push_back(&c); });
-    for (reactor::Connection* connection : connections)
-      connection->send(line);
+    // A failed send closes its connection; the visit goes on with the others.
+    server_.for_each_connection([&line](reactor::Connection& c) { c.send(line); });
   }
 
   void finish_if_drained() {

@@ -106,9 +106,18 @@ int Reactor::run_once(std::chrono::milliseconds timeout) {
   if (timers_.size() != 0) now_ = clock_.now();
   poller_->wait(wait_timeout_ms(timeout), batch_);
   now_ = clock_.now();
-  int callbacks = dispatch_batch();
-  if (timers_.size() != 0) callbacks += timers_.fire_due(now_);
-  if (wake_pending_.load(std::memory_order_acquire)) callbacks += run_posted();
+  int callbacks;
+  {
+    // Cleared on the way out, also when a callback throws.
+    struct Dispatching {
+      explicit Dispatching(bool& flag) : flag_(flag) { flag_ = true; }
+      ~Dispatching() { flag_ = false; }
+      bool& flag_;
+    } dispatching(dispatching_);
+    callbacks = dispatch_batch();
+    if (timers_.size() != 0) callbacks += timers_.fire_due(now_);
+    if (wake_pending_.load(std::memory_order_acquire)) callbacks += run_posted();
+  }
   while (!graveyard_.empty()) {
     std::vector<std::unique_ptr<EventHandler>> dying;
     dying.swap(graveyard_);

@@ -55,6 +55,10 @@ class Reactor {
   // owners of handlers that close themselves inside a callback.
   void destroy_later(std::unique_ptr<EventHandler> handler);
 
+  // True while run_once() is making callbacks (handlers, timers, posted work). An owner about to
+  // destroy handlers must then assume that one of them is on the stack, and use destroy_later().
+  bool dispatching() const { return dispatching_; }
+
   // The loop's time: read once per iteration, so it is cheap to ask for.
   Clock::time_point now() const { return now_; }
   const Clock& clock() const { return clock_; }
@@ -84,6 +88,7 @@ class Reactor {
   EventHandler* handlers_ = nullptr;  // intrusive list of active handlers
   std::size_t active_handlers_ = 0;
   std::vector<std::unique_ptr<EventHandler>> graveyard_;
+  bool dispatching_ = false;
 
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> wake_pending_{false};

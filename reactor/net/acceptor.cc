@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <system_error>
 
 #include "reactor/core/reactor.h"
 #include "reactor/core/syscalls.h"
@@ -27,9 +28,26 @@ Acceptor::Acceptor(Socket listener, Callback on_accept, const Options& options)
   options_.max_accepts_per_wakeup = std::max(options_.max_accepts_per_wakeup, 1);
 }
 
+Acceptor::~Acceptor() {
+  stop();
+}
+
 void Acceptor::start(Reactor& reactor) {
+  if (!socket_.valid()) {
+    throw std::system_error(EBADF, std::generic_category(), "Acceptor::start after close()");
+  }
   resume_timer_.stop();
   EventHandler::start(reactor, socket_.fd(), kRead);
+}
+
+void Acceptor::stop() {
+  resume_timer_.stop();
+  EventHandler::stop();
+}
+
+void Acceptor::close() {
+  stop();
+  socket_.reset();
 }
 
 void Acceptor::on_readable() {

@@ -27,8 +27,12 @@ TcpServer::TcpServer(Reactor& reactor, Socket listener, Factory factory, const O
       idle_tracker_(reactor, options.idle_timeout) {}
 
 TcpServer::~TcpServer() {
-  // Each abort releases its connection through release() while this server is still whole.
+  // Each abort runs the connection's on_close() and release() while this server is still whole.
+  // Outside the reactor's callbacks none of them can be on the stack, so they are deleted here,
+  // before anything they refer to that was made after the server is.
+  delete_released_here_ = !reactor_.dispatching();
   abort_all();
+  released_.clear();
 }
 
 void TcpServer::start() {
@@ -36,25 +40,28 @@ void TcpServer::start() {
 }
 
 void TcpServer::stop_accepting() {
-  acceptor_.stop();
+  acceptor_.close();
 }
 
 void TcpServer::close_all() {
-  for (Connection* connection : snapshot())
-    connection->close();
+  for_each_connection([](Connection& connection) { connection.close(); });
 }
 
 void TcpServer::abort_all() {
-  for (Connection* connection : snapshot())
-    connection->abort();
+  for_each_connection([](Connection& connection) { connection.abort(); });
 }
 
-std::vector<Connection*> TcpServer::snapshot() const {
-  std::vector<Connection*> connections;
-  connections.reserve(connections_.size());
+std::vector<Connection*> TcpServer::take_snapshot() {
+  // Moved from, the kept buffer is left empty: a nested visit makes a buffer of its own.
+  std::vector<Connection*> snapshot = std::move(snapshot_buffer_);
+  snapshot.clear();
   for (const auto& connection : connections_)
-    connections.push_back(connection.get());
-  return connections;
+    snapshot.push_back(connection.get());
+  return snapshot;
+}
+
+void TcpServer::keep_for_reuse(std::vector<Connection*> snapshot) {
+  if (snapshot.capacity() > snapshot_buffer_.capacity()) snapshot_buffer_ = std::move(snapshot);
 }
 
 void TcpServer::accept(Socket socket) {
@@ -94,6 +101,10 @@ void TcpServer::release(Connection& connection) {
   }
   connections_.pop_back();
   counter_->remove();
+  if (delete_released_here_) {
+    released_.push_back(std::move(released));
+    return;
+  }
   // Its callback may still be on the stack: it is deleted after the current iteration.
   reactor_.destroy_later(std::move(released));
 }

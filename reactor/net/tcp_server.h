@@ -1,12 +1,15 @@
 // TcpServer: one listener on one reactor, and the connections it accepted, which it owns.
-// A closed connection is released after the current iteration (Reactor::destroy_later), so
-// connections may close themselves inside their own callbacks. Optional limits: a connection
-// count (past it, a new connection is accepted and closed at once; existing ones are unaffected)
-// and an idle timeout (no input for that long: Connection::on_idle()).
-// Several TcpServers, one per reactor thread, may listen on one port (SO_REUSEPORT) and share a
-// ConnectionCounter so that the limit and the count hold across threads.
-// Ownership: owns the Acceptor, the connections and the IdleTracker. Threads: the reactor's
-// thread, except ConnectionCounter, which is atomic.
+// A connection that closes is released at once and deleted after the current iteration
+// (Reactor::destroy_later), so connections may close themselves inside their own callbacks.
+// Optional limits: a connection count (past it, a new connection is accepted and closed at once;
+// existing ones are unaffected) and an idle timeout (no input for that long:
+// Connection::on_idle()). Several TcpServers, one per reactor thread, may listen on one port
+// (SO_REUSEPORT) and share a ConnectionCounter so that the limit and the count hold across threads.
+// Ownership: owns the Acceptor, the connections and the IdleTracker. Destroyed outside the
+// reactor's callbacks, it destroys its connections before it returns; inside one, it aborts them
+// at once but leaves their deletion to the end of the iteration, since one of them may be on the
+// stack. It must not be destroyed inside its own factory or a for_each_connection() visitor.
+// Threads: the reactor's thread, except ConnectionCounter, which is atomic.
 #pragma once
 
 #include <atomic>
@@ -49,7 +52,12 @@ class TcpServer final : private ConnectionOwner {
             ConnectionCounter* counter = nullptr);
   ~TcpServer();  // aborts the connections still open
 
+  // Starts accepting. Throws std::system_error if the poller refuses the listener, or with EBADF
+  // after stop_accepting().
   void start();
+  // Closes the listener for good (Acceptor::close()): new connections are refused, or go to the
+  // other listeners sharing the port; those the kernel had completed but nobody accepted yet are
+  // reset. Open connections go on. Accepting again takes a new TcpServer on a new listener.
   void stop_accepting();
   // Graceful close of every connection (each flushes its output first).
   void close_all();
@@ -59,15 +67,23 @@ class TcpServer final : private ConnectionOwner {
   std::size_t connection_count() const { return connections_.size(); }
   // Live connections across every server sharing the counter.
   std::size_t total_connections() const { return counter_->value(); }
+  // The address listened on; none after stop_accepting().
   std::optional<InetAddress> local_address() const { return acceptor_.local_address(); }
   Reactor& reactor() const { return reactor_; }
 
-  // `visit` may close the connection it is given: backwards, a release only moves an already
-  // visited connection into the freed slot.
+  // Calls `visit` once for each connection open when the call began, in no particular order.
+  // `visit` may close or abort any connection, call close_all() or abort_all(), or visit again: a
+  // connection closed before its turn is skipped, and one accepted meanwhile waits for the next
+  // call. The connections are visited from a snapshot in a buffer kept for the next call, so a
+  // call allocates only when the server has grown or a visit is nested.
   template <typename Visitor>
   void for_each_connection(Visitor&& visit) {
-    for (std::size_t i = connections_.size(); i-- > 0;)
-      visit(*connections_[i]);
+    // A connection released meanwhile stays valid: it is deleted only after the iteration.
+    std::vector<Connection*> snapshot = take_snapshot();
+    for (Connection* connection : snapshot) {
+      if (!connection->closed()) visit(*connection);
+    }
+    keep_for_reuse(std::move(snapshot));
   }
 
  private:
@@ -76,8 +92,9 @@ class TcpServer final : private ConnectionOwner {
   // or the poller refused it.
   std::unique_ptr<Connection> start_connection(Socket socket);
   void release(Connection& connection) override;
-  // The connections as they are now, for closing them while they remove themselves.
-  std::vector<Connection*> snapshot() const;
+  // The connections as they are now, in the kept buffer unless a visit holds it.
+  std::vector<Connection*> take_snapshot();
+  void keep_for_reuse(std::vector<Connection*> snapshot);
 
   Reactor& reactor_;
   Factory factory_;
@@ -87,6 +104,11 @@ class TcpServer final : private ConnectionOwner {
   Acceptor acceptor_;
   IdleTracker idle_tracker_;
   std::vector<std::unique_ptr<Connection>> connections_;  // Connection::owner_tag() is the index
+  std::vector<Connection*> snapshot_buffer_;
+  // Set by the destructor outside the reactor's callbacks: release() hands connections to
+  // released_ instead of the reactor, and the destructor deletes them before it returns.
+  bool delete_released_here_ = false;
+  std::vector<std::unique_ptr<Connection>> released_;
 };
 
 }  // namespace reactor

@@ -1,5 +1,7 @@
 #include "reactor/testing/mock_poller.h"
 
+#include <fcntl.h>
+
 #include <cerrno>
 #include <system_error>
 
@@ -52,7 +54,11 @@ void MockPoller::modify(int fd, Interest interest, EventHandler* handler) {
 }
 
 void MockPoller::remove(int fd, EventHandler* /*handler*/) {
-  if (watched_.erase(fd) != 0) ++counters_.removes;
+  if (watched_.erase(fd) == 0) return;
+  ++counters_.removes;
+  const int saved_errno = errno;  // the caller may still be reporting an error of its own
+  if (::fcntl(fd, F_GETFD) < 0 && errno == EBADF) ++counters_.removes_of_closed_fds;
+  errno = saved_errno;
 }
 
 void MockPoller::wait(int timeout_ms, std::vector<Event>& out) {

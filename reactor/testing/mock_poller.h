@@ -18,6 +18,9 @@ class MockPoller final : public Poller {
     std::size_t adds = 0;
     std::size_t modifies = 0;
     std::size_t removes = 0;
+    // remove() calls for an fd that was already closed: its handler let the fd close before it
+    // stopped, which a real poller cannot undo (epoll keeps the entry if the fd was duplicated).
+    std::size_t removes_of_closed_fds = 0;
     std::size_t waits = 0;
   };
 

@@ -12,6 +12,7 @@
 #include <new>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "reactor/core/reactor.h"
 #include "reactor/net/connection.h"
@@ -139,6 +140,14 @@ class EchoDriver {
   char echo_[4096];
 };
 
+// Runs `reactor` until `server` holds `count` connections, or for at most kWaitLimit.
+bool accepted(Reactor& reactor, const TcpServer& server, std::size_t count) {
+  const auto deadline = std::chrono::steady_clock::now() + kWaitLimit;
+  while (server.connection_count() != count && std::chrono::steady_clock::now() < deadline)
+    reactor.run_once(std::chrono::milliseconds(100));
+  return server.connection_count() == count;
+}
+
 long allocations_now() {
   return allocations.load(std::memory_order_relaxed);
 }
@@ -183,10 +192,7 @@ TEST_P(AllocationPerMessageTest, EchoThroughATcpServerWithIdleTimeoutAllocatesNo
       [](Socket socket) { return std::make_unique<EchoConnection>(std::move(socket)); }, options);
   server.start();
   Socket client = connect_tcp(*server.local_address());
-  const auto deadline = std::chrono::steady_clock::now() + kWaitLimit;
-  while (server.connection_count() == 0 && std::chrono::steady_clock::now() < deadline)
-    reactor.run_once(std::chrono::milliseconds(100));
-  ASSERT_EQ(server.connection_count(), 1u);
+  ASSERT_TRUE(accepted(reactor, server, 1));
   EchoDriver driver(reactor, client.fd());
   ASSERT_EQ(driver.round_trips(kWarmUpRoundTrips, GetParam()), kWarmUpRoundTrips);
 
@@ -196,6 +202,30 @@ TEST_P(AllocationPerMessageTest, EchoThroughATcpServerWithIdleTimeoutAllocatesNo
 
   EXPECT_EQ(intact, kMeasuredRoundTrips);
   EXPECT_EQ(allocated, 0) << "heap allocations over " << kMeasuredRoundTrips << " round trips";
+}
+
+// A periodic broadcast visits every connection: only the first visit may allocate.
+TEST(AllocationTest, VisitingTheConnectionsAgainAllocatesNothing) {
+  Reactor reactor;
+  TcpServer server(
+      reactor, listen_tcp(*InetAddress::parse("127.0.0.1", 0)),
+      [](Socket socket) { return std::make_unique<EchoConnection>(std::move(socket)); }, {});
+  server.start();
+  constexpr std::size_t kClients = 8;
+  std::vector<Socket> clients;
+  for (std::size_t i = 0; i < kClients; ++i)
+    clients.push_back(connect_tcp(*server.local_address()));
+  ASSERT_TRUE(accepted(reactor, server, kClients));
+  std::size_t visits = 0;
+  server.for_each_connection([&visits](Connection&) { ++visits; });
+
+  const long before = allocations_now();
+  for (int i = 0; i < 100; ++i)
+    server.for_each_connection([&visits](Connection&) { ++visits; });
+  const long allocated = allocations_now() - before;
+
+  EXPECT_EQ(visits, 101 * kClients);
+  EXPECT_EQ(allocated, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(MessageSizes, AllocationPerMessageTest,

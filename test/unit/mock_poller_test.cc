@@ -2,7 +2,9 @@
 // level-triggered kernel poller.
 #include "reactor/testing/mock_poller.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <system_error>
@@ -60,6 +62,23 @@ TEST_F(MockPollerTest, CountsCallsThatChangedSomething) {
   EXPECT_EQ(poller_.counters().modifies, 1u);
   EXPECT_EQ(poller_.counters().removes, 1u);
   EXPECT_EQ(poller_.counters().waits, 2u);
+}
+
+TEST_F(MockPollerTest, CountsRemovalsOfFdsThatWereClosedFirst) {
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  poller_.add(fds[0], kRead, &handler_);
+  poller_.add(fds[1], kWrite, &other_handler_);
+
+  poller_.remove(fds[0], &handler_);  // still open
+  ::close(fds[0]);
+  ::close(fds[1]);
+  errno = EAGAIN;
+  poller_.remove(fds[1], &other_handler_);  // closed before it was removed
+
+  EXPECT_EQ(poller_.counters().removes, 2u);
+  EXPECT_EQ(poller_.counters().removes_of_closed_fds, 1u);
+  EXPECT_EQ(errno, EAGAIN);
 }
 
 TEST_F(MockPollerTest, RefusesWhatAKernelWouldRefuse) {

@@ -169,6 +169,27 @@ TEST_F(ReactorTest, DestroyLaterDeletesAfterTheIteration) {
   EXPECT_FALSE(poller_.watching(kFd));
 }
 
+TEST_F(ReactorTest, TellsWhetherItIsMakingCallbacks) {
+  RecordingHandler handler;
+  handler.start(reactor_, kFd, kRead);
+  bool in_handler = false;
+  bool in_timer = false;
+  bool in_task = false;
+  handler.when_readable([&] { in_handler = reactor_.dispatching(); });
+  CallbackTimer timer([&] { in_timer = reactor_.dispatching(); });
+  timer.start(reactor_, milliseconds(0));
+  reactor_.post([&] { in_task = reactor_.dispatching(); });
+  poller_.inject(kFd, kReadable);
+  EXPECT_FALSE(reactor_.dispatching());
+
+  run_once();
+
+  EXPECT_TRUE(in_handler);
+  EXPECT_TRUE(in_timer);
+  EXPECT_TRUE(in_task);
+  EXPECT_FALSE(reactor_.dispatching());
+}
+
 TEST(ReactorTeardown, DestroyingTheReactorLeavesHandlersAndTimersInactiveAndDropsPostedWork) {
   ManualClock clock;
   auto reactor = std::make_unique<Reactor>(std::make_unique<MockPoller>(), clock);

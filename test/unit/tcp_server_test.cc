@@ -7,13 +7,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <new>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -33,6 +36,16 @@ constexpr auto kPatience = std::chrono::seconds(5);  // bound on any wait for th
 
 InetAddress loopback_any_port() {
   return *InetAddress::parse("127.0.0.1", 0);
+}
+
+// What connect_tcp() to `address` failed with; 0 if it connected.
+int connect_error(const InetAddress& address) {
+  try {
+    connect_tcp(address);
+    return 0;
+  } catch (const std::system_error& error) {
+    return error.code().value();
+  }
 }
 
 // Calls `step` until `done()`, for at most kPatience of real time. Returns done().
@@ -247,52 +260,80 @@ TEST_F(TcpServerTest, APollerRefusalDropsOnlyThatConnection) {
   EXPECT_EQ(echo(accepted, "ok"), "ok");
 }
 
-TEST_F(TcpServerTest, StopAcceptingLeavesOpenConnectionsAlone) {
+TEST_F(TcpServerTest, AfterStopAcceptingNewConnectionsAreRefusedAndOpenOnesGoOn) {
   start_server();
   Client first(address());
   ASSERT_EQ(echo(first, "a"), "a");
+  const InetAddress listened = address();
 
   server_->stop_accepting();
-  Client late(address());  // completes in the kernel's backlog, but nobody accepts it
-  late.send("b");
 
-  // The loop has seen the listener and `first` since `late` connected.
-  EXPECT_EQ(echo(first, "c"), "c");
+  EXPECT_EQ(connect_error(listened), ECONNREFUSED);
+  EXPECT_FALSE(server_->local_address());
+  EXPECT_EQ(echo(first, "b"), "b");
   EXPECT_EQ(server_->connection_count(), 1u);
-  late.read_available();
-  EXPECT_EQ(late.received(), "");
+  EXPECT_THROW(server_->start(), std::system_error);
 }
 
-// Closes itself in on_data() after answering, then keeps using its members: were it deleted
-// there and then, ASan would report the use.
-class AnswerOnceConnection : public Connection {
+TEST_F(TcpServerTest, AfterStopAcceptingTheOtherListenerOnThePortTakesEveryNewConnection) {
+  std::vector<Socket> listeners = listen_tcp_shared(loopback_any_port(), 2);
+  const InetAddress shared = *InetAddress::local_of(listeners[0].fd());
+  TcpServer stopped(reactor_, std::move(listeners[0]), echo_factory(), {});
+  TcpServer serving(reactor_, std::move(listeners[1]), echo_factory(), {});
+  stopped.start();
+  serving.start();
+
+  stopped.stop_accepting();
+  // The kernel picks a listener by hashing each connection's addresses: with both listeners
+  // open, some of these would land on the stopped one.
+  constexpr std::size_t kClients = 16;
+  std::vector<std::unique_ptr<Client>> clients;
+  for (std::size_t i = 0; i < kClients; ++i)
+    clients.push_back(std::make_unique<Client>(shared));
+
+  ASSERT_TRUE(pump_until([&] { return serving.connection_count() == kClients; }));
+  EXPECT_EQ(stopped.connection_count(), 0u);
+  for (auto& client : clients)
+    EXPECT_EQ(echo(*client, "x"), "x");
+}
+
+// Runs `hook` in on_data(), then keeps using its members: were it deleted inside the hook, ASan
+// would report the use.
+class HookConnection : public Connection {
  public:
-  AnswerOnceConnection(Socket socket, bool& destroyed, bool& alive_after_close)
+  using Hook = std::function<void(Connection&)>;
+  HookConnection(Socket socket, Hook hook, bool& destroyed, bool& alive_after_hook)
       : Connection(std::move(socket)),
+        hook_(std::move(hook)),
         destroyed_(destroyed),
-        alive_after_close_(alive_after_close) {}
-  ~AnswerOnceConnection() override { destroyed_ = true; }
+        alive_after_hook_(alive_after_hook) {}
+  ~HookConnection() override { destroyed_ = true; }
 
  protected:
   std::size_t on_data(std::string_view bytes) override {
-    send("bye");
-    close();
-    answered_ += bytes.size();
-    alive_after_close_ = !destroyed_ && closed();
+    hook_(*this);
+    consumed_ += bytes.size();
+    alive_after_hook_ = !destroyed_ && closed();
     return bytes.size();
   }
 
  private:
+  Hook hook_;
   bool& destroyed_;
-  bool& alive_after_close_;
-  std::size_t answered_ = 0;
+  bool& alive_after_hook_;
+  std::size_t consumed_ = 0;
 };
 
 TEST_F(TcpServerTest, AConnectionClosingItselfInOnDataIsDeletedAfterTheIteration) {
   bool destroyed = false;
   bool alive_after_close = false;
   start_server({}, [&](Socket socket) {
-    return std::make_unique<AnswerOnceConnection>(std::move(socket), destroyed, alive_after_close);
+    auto answer_once = [](Connection& connection) {
+      connection.send("bye");
+      connection.close();
+    };
+    return std::make_unique<HookConnection>(std::move(socket), answer_once, destroyed,
+                                            alive_after_close);
   });
   Client client(address());
 
@@ -391,6 +432,160 @@ TEST_F(TcpServerTest, AVisitorMayCloseTheConnectionItIsGiven) {
 
   EXPECT_EQ(visited, 4u);
   EXPECT_EQ(server_->connection_count(), 0u);
+}
+
+// Visits the server's connections with `act`, and records what a visit may not do: visit a
+// connection twice, or one that is already closed.
+class VisitLog {
+ public:
+  void visit(Connection& connection) {
+    ++visits_[&connection];
+    if (connection.closed()) ++closed_visits_;
+  }
+  std::size_t visited() const { return visits_.size(); }
+  bool none_twice() const {
+    return std::all_of(visits_.begin(), visits_.end(),
+                       [](const auto& entry) { return entry.second == 1; });
+  }
+  bool was_visited(Connection& connection) const { return visits_.count(&connection) != 0; }
+  int closed_visits() const { return closed_visits_; }
+
+ private:
+  std::map<Connection*, int> visits_;
+  int closed_visits_ = 0;
+};
+
+class TcpServerVisitTest : public TcpServerTest {
+ protected:
+  static constexpr std::size_t kConnections = 6;
+
+  void SetUp() override {
+    start_server();
+    for (std::size_t i = 0; i < kConnections; ++i)
+      clients_.push_back(std::make_unique<Client>(address()));
+    ASSERT_TRUE(count_becomes(kConnections));
+    server_->for_each_connection([this](Connection& c) { connections_.push_back(&c); });
+  }
+
+  std::vector<std::unique_ptr<Client>> clients_;
+  std::vector<Connection*> connections_;  // as they were before the visit
+  VisitLog log_;
+};
+
+TEST_F(TcpServerVisitTest, AVisitorMayCloseConnectionsItHasNotVisitedYet) {
+  server_->for_each_connection([this](Connection& connection) {
+    log_.visit(connection);
+    for (Connection* other : connections_) {
+      if (other != &connection && !other->closed() && !log_.was_visited(*other)) {
+        other->abort();
+        return;
+      }
+    }
+  });
+
+  EXPECT_TRUE(log_.none_twice());
+  EXPECT_EQ(log_.closed_visits(), 0);
+  EXPECT_EQ(log_.visited(), kConnections / 2);
+  EXPECT_EQ(server_->connection_count(), kConnections / 2);
+}
+
+TEST_F(TcpServerVisitTest, AVisitorMayCloseVisitedAndUnvisitedConnectionsAlike) {
+  // Each visit aborts the connection after it in the original order, wrapping around.
+  server_->for_each_connection([this](Connection& connection) {
+    log_.visit(connection);
+    const auto self = std::find(connections_.begin(), connections_.end(), &connection);
+    connections_[static_cast<std::size_t>(self - connections_.begin() + 1) % kConnections]->abort();
+  });
+
+  EXPECT_TRUE(log_.none_twice());
+  EXPECT_EQ(log_.closed_visits(), 0);
+  EXPECT_GE(log_.visited(), 1u);
+  // Every connection still open was visited.
+  server_->for_each_connection(
+      [this](Connection& connection) { EXPECT_TRUE(log_.was_visited(connection)); });
+}
+
+TEST_F(TcpServerVisitTest, AVisitorMayAbortEveryConnection) {
+  server_->for_each_connection([this](Connection& connection) {
+    log_.visit(connection);
+    server_->abort_all();
+  });
+
+  EXPECT_EQ(log_.visited(), 1u);
+  EXPECT_EQ(log_.closed_visits(), 0);
+  EXPECT_EQ(server_->connection_count(), 0u);
+}
+
+TEST_F(TcpServerVisitTest, AVisitorMayCloseEveryConnection) {
+  server_->for_each_connection([this](Connection& connection) {
+    log_.visit(connection);
+    server_->close_all();
+  });
+
+  EXPECT_TRUE(log_.none_twice());
+  EXPECT_EQ(log_.closed_visits(), 0);
+  for (auto& client : clients_) {
+    EXPECT_TRUE(ended_by_server(*client));
+  }
+  EXPECT_EQ(server_->connection_count(), 0u);
+}
+
+TEST_F(TcpServerVisitTest, AVisitorMayVisitAgainInside) {
+  VisitLog inner;
+  server_->for_each_connection([&](Connection& connection) {
+    log_.visit(connection);
+    if (log_.visited() == 1) server_->for_each_connection([&](Connection& c) { inner.visit(c); });
+  });
+
+  EXPECT_EQ(log_.visited(), kConnections);
+  EXPECT_TRUE(log_.none_twice());
+  EXPECT_EQ(inner.visited(), kConnections);
+  EXPECT_TRUE(inner.none_twice());
+}
+
+// Counts its destructions in `destroyed`, which the test destroys right after the server.
+class CountedConnection : public EchoConnection {
+ public:
+  CountedConnection(Socket socket, int& destroyed)
+      : EchoConnection(std::move(socket)), destroyed_(destroyed) {}
+  ~CountedConnection() override { ++destroyed_; }
+
+ private:
+  int& destroyed_;
+};
+
+TEST_F(TcpServerTest, DestroyedOutsideTheLoopTheServerDestroysItsConnectionsBeforeItReturns) {
+  auto destroyed = std::make_unique<int>(0);
+  start_server({}, [&destroyed](Socket socket) {
+    return std::make_unique<CountedConnection>(std::move(socket), *destroyed);
+  });
+  Client first(address());
+  Client second(address());
+  ASSERT_TRUE(count_becomes(2));
+
+  server_.reset();
+
+  EXPECT_EQ(*destroyed, 2);
+  destroyed.reset();  // what the connections referred to dies right after the server
+  reactor_.run_once(milliseconds(0));  // so no destructor of theirs may be left to run here
+}
+
+TEST_F(TcpServerTest, DestroyedInsideAConnectionCallbackTheServerDefersOnlyTheDestructors) {
+  bool destroyed = false;
+  bool alive_after_hook = false;
+  start_server({}, [&](Socket socket) {
+    return std::make_unique<HookConnection>(
+        std::move(socket), [this](Connection&) { server_.reset(); }, destroyed, alive_after_hook);
+  });
+  Client client(address());
+  client.send("x");
+
+  ASSERT_TRUE(pump_until([this] { return server_ == nullptr; }));
+
+  EXPECT_TRUE(alive_after_hook);  // aborted at once, deleted only after its callback returned
+  EXPECT_TRUE(destroyed);         // by the end of that iteration
+  EXPECT_TRUE(ended_by_server(client));
+  EXPECT_EQ(client.end_error(), ECONNRESET);
 }
 
 TEST_F(TcpServerTest, DestroyingTheServerAbortsItsConnections) {
