@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <iterator>
 #include <system_error>
 
 #include "reactor/core/syscalls.h"
@@ -77,10 +78,7 @@ Reactor::~Reactor() {
     unrun.swap(posted_);
   }
   unrun.clear();
-  while (!graveyard_.empty()) {
-    std::vector<std::unique_ptr<EventHandler>> dying;
-    dying.swap(graveyard_);
-  }
+  delete_retired();
   // Whatever is still active is left inactive; its owner may destroy it later at no risk.
   while (handlers_ != nullptr) {
     EventHandler* handler = handlers_;
@@ -104,15 +102,22 @@ int Reactor::run_once(std::chrono::milliseconds timeout) {
   // queues before it raises wake_pending_, so with the flag down nothing is queued yet (a post()
   // racing with this check wakes the next wait).
   if (timers_.size() != 0) now_ = clock_.now();
-  poller_->wait(wait_timeout_ms(timeout), batch_);
-  now_ = clock_.now();
-  int callbacks = dispatch_batch();
-  if (timers_.size() != 0) callbacks += timers_.fire_due(now_);
-  if (wake_pending_.load(std::memory_order_acquire)) callbacks += run_posted();
-  while (!graveyard_.empty()) {
-    std::vector<std::unique_ptr<EventHandler>> dying;
-    dying.swap(graveyard_);
+  int callbacks = 0;
+  try {
+    poller_->wait(wait_timeout_ms(timeout), batch_);
+    now_ = clock_.now();
+    callbacks = dispatch_batch();
+    if (timers_.size() != 0) callbacks += timers_.fire_due(now_);
+    if (wake_pending_.load(std::memory_order_acquire)) callbacks += run_posted();
+  } catch (...) {
+    // A callback threw. The rest of the batch is dropped, so no event is delivered twice and no
+    // stale entry can name a handler deleted since; due timers and posted tasks not yet run are
+    // still queued (run_posted() put its own back), and retired handlers go as they would have.
+    batch_.clear();
+    delete_retired();
+    throw;
   }
+  delete_retired();
   return callbacks;
 }
 
@@ -135,6 +140,14 @@ void Reactor::wake() {
 
 void Reactor::destroy_later(std::unique_ptr<EventHandler> handler) {
   if (handler) graveyard_.push_back(std::move(handler));
+}
+
+void Reactor::delete_retired() {
+  // A dying handler may retire others; they go in the next round.
+  while (!graveyard_.empty()) {
+    std::vector<std::unique_ptr<EventHandler>> dying;
+    dying.swap(graveyard_);
+  }
 }
 
 void Reactor::attach(EventHandler& handler) {
@@ -248,13 +261,30 @@ int Reactor::run_posted() {
     if (posted_.empty()) return 0;
     running_.swap(posted_);
   }
-  int ran = 0;
-  for (Task& task : running_) {
-    task();
-    ++ran;
+  std::size_t next = 0;
+  try {
+    for (; next < running_.size(); ++next)
+      running_[next]();
+  } catch (...) {
+    requeue_unrun(next + 1);
+    throw;
   }
   running_.clear();
-  return ran;
+  return static_cast<int>(next);
+}
+
+void Reactor::requeue_unrun(std::size_t done) {
+  // The tasks after the one that threw go back ahead of those posted since, in their order, and
+  // the loop is woken so that the next wait does not sleep on them.
+  running_.erase(running_.begin(), running_.begin() + static_cast<std::ptrdiff_t>(done));
+  {
+    std::lock_guard<std::mutex> lock(posted_mutex_);
+    running_.insert(running_.end(), std::make_move_iterator(posted_.begin()),
+                    std::make_move_iterator(posted_.end()));
+    posted_.clear();
+    posted_.swap(running_);
+  }
+  wake();
 }
 
 }  // namespace reactor
