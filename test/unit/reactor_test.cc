@@ -75,6 +75,30 @@ TEST_F(ReactorTest, UnchangedInterestMakesNoPollerCall) {
   EXPECT_EQ(poller_.counters().removes, before.removes);
 }
 
+TEST_F(ReactorTest, SetInterestOnAnInactiveHandlerDoesNothing) {
+  // Owners update interest from paths that also run before start() or after stop() (a
+  // Connection's send() before start()); start() is what gives an inactive handler its interest.
+  RecordingHandler handler;
+  EXPECT_NO_THROW(handler.set_interest(kRead | kWrite));
+  handler.enable(kWrite);
+  handler.disable(kRead);
+  EXPECT_EQ(handler.interest(), kNoInterest);
+
+  handler.start(reactor_, kFd, kRead);
+  handler.stop();
+  const auto before = poller_.counters();
+  handler.set_interest(kWrite);
+  handler.enable(kRead);
+  EXPECT_EQ(handler.interest(), kNoInterest);
+  EXPECT_EQ(poller_.counters().modifies, before.modifies);
+  EXPECT_EQ(poller_.counters().adds, before.adds);
+  EXPECT_FALSE(poller_.watching(kFd));
+
+  handler.start(reactor_, kFd, kWrite);
+  EXPECT_EQ(poller_.interest(kFd), kWrite);
+  EXPECT_EQ(handler.interest(), kWrite);
+}
+
 TEST_F(ReactorTest, StartOnAnActiveHandlerReregisters) {
   RecordingHandler handler;
   handler.start(reactor_, kFd, kRead);
