@@ -1,6 +1,5 @@
 #include "reactor/core/reactor.h"
 
-#include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -9,25 +8,10 @@
 #include <iterator>
 #include <system_error>
 
+#include "reactor/core/signal_state.h"
 #include "reactor/core/syscalls.h"
 
 namespace reactor {
-namespace {
-
-// A peer that resets a connection must never kill the process with SIGPIPE. The disposition is
-// process-wide, so it is changed once, and only if nobody chose one before us.
-void ignore_sigpipe_once() {
-  static const bool done = [] {
-    struct sigaction current {};
-    if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
-      signal(SIGPIPE, SIG_IGN);
-    }
-    return true;
-  }();
-  (void)done;
-}
-
-}  // namespace
 
 // Wakes a blocked wait from other threads through an eventfd.
 class Reactor::Waker final : public EventHandler {
@@ -65,7 +49,7 @@ Reactor::Reactor() : Reactor(make_poller("epoll")) {}
 
 Reactor::Reactor(std::unique_ptr<Poller> poller, const Clock& clock)
     : poller_(std::move(poller)), clock_(clock), now_(clock.now()) {
-  ignore_sigpipe_once();
+  detail::ignore_sigpipe_once();
   batch_.reserve(256);
   waker_ = std::make_unique<Waker>(*this);
 }
