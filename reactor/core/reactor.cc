@@ -21,13 +21,13 @@ class Reactor::Waker final : public EventHandler {
     try {
       start(reactor, fd_, kRead);
     } catch (...) {
-      ::close(fd_);
+      sys().close(fd_);
       throw;
     }
   }
   ~Waker() override {
     stop();
-    ::close(fd_);
+    sys().close(fd_);
   }
 
   void notify() {
@@ -63,6 +63,8 @@ Reactor::~Reactor() {
   }
   unrun.clear();
   delete_retired();
+  // The waker deregisters its eventfd before closing it; left inactive below, it would not.
+  waker_.reset();
   // Whatever is still active is left inactive; its owner may destroy it later at no risk.
   while (handlers_ != nullptr) {
     EventHandler* handler = handlers_;

@@ -28,7 +28,7 @@ SignalHandler::SignalHandler(std::initializer_list<int> signals) {
 
 SignalHandler::~SignalHandler() {
   stop();
-  ::close(signal_fd_);
+  sys().close(signal_fd_);
 }
 
 void SignalHandler::start(Reactor& reactor) {
