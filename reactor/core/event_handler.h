@@ -23,7 +23,10 @@ class EventHandler {
   // Registers `fd` with `reactor` for `interest`. An active handler is stopped first.
   // Throws std::system_error if the poller refuses the fd; the handler is then inactive.
   void start(Reactor& reactor, int fd, Interest interest);
-  // Changes the interest set; no system call when it is unchanged. Requires active().
+  // Changes the interest set; no system call when it is unchanged. Throws std::system_error if
+  // the poller refuses; the old interest then stays. Does nothing on an inactive handler, whose
+  // interest start() sets: owners update interest from paths that may run before start() or
+  // after stop() (a Connection's send() before start()), and need not check active() first.
   void set_interest(Interest interest);
   void enable(Interest bits) { set_interest(interest_ | bits); }
   void disable(Interest bits) { set_interest(interest_ & ~bits); }

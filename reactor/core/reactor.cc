@@ -1,32 +1,17 @@
 #include "reactor/core/reactor.h"
 
-#include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <climits>
+#include <iterator>
 #include <system_error>
 
+#include "reactor/core/signal_state.h"
 #include "reactor/core/syscalls.h"
 
 namespace reactor {
-namespace {
-
-// A peer that resets a connection must never kill the process with SIGPIPE. The disposition is
-// process-wide, so it is changed once, and only if nobody chose one before us.
-void ignore_sigpipe_once() {
-  static const bool done = [] {
-    struct sigaction current {};
-    if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
-      signal(SIGPIPE, SIG_IGN);
-    }
-    return true;
-  }();
-  (void)done;
-}
-
-}  // namespace
 
 // Wakes a blocked wait from other threads through an eventfd.
 class Reactor::Waker final : public EventHandler {
@@ -36,13 +21,13 @@ class Reactor::Waker final : public EventHandler {
     try {
       start(reactor, fd_, kRead);
     } catch (...) {
-      ::close(fd_);
+      sys().close(fd_);
       throw;
     }
   }
   ~Waker() override {
     stop();
-    ::close(fd_);
+    sys().close(fd_);
   }
 
   void notify() {
@@ -64,7 +49,7 @@ Reactor::Reactor() : Reactor(make_poller("epoll")) {}
 
 Reactor::Reactor(std::unique_ptr<Poller> poller, const Clock& clock)
     : poller_(std::move(poller)), clock_(clock), now_(clock.now()) {
-  ignore_sigpipe_once();
+  detail::ignore_sigpipe_once();
   batch_.reserve(256);
   waker_ = std::make_unique<Waker>(*this);
 }
@@ -77,10 +62,9 @@ Reactor::~Reactor() {
     unrun.swap(posted_);
   }
   unrun.clear();
-  while (!graveyard_.empty()) {
-    std::vector<std::unique_ptr<EventHandler>> dying;
-    dying.swap(graveyard_);
-  }
+  delete_retired();
+  // The waker deregisters its eventfd before closing it; left inactive below, it would not.
+  waker_.reset();
   // Whatever is still active is left inactive; its owner may destroy it later at no risk.
   while (handlers_ != nullptr) {
     EventHandler* handler = handlers_;
@@ -104,24 +88,25 @@ int Reactor::run_once(std::chrono::milliseconds timeout) {
   // queues before it raises wake_pending_, so with the flag down nothing is queued yet (a post()
   // racing with this check wakes the next wait).
   if (timers_.size() != 0) now_ = clock_.now();
-  poller_->wait(wait_timeout_ms(timeout), batch_);
-  now_ = clock_.now();
-  int callbacks;
-  {
-    // Cleared on the way out, also when a callback throws.
-    struct Dispatching {
-      explicit Dispatching(bool& flag) : flag_(flag) { flag_ = true; }
-      ~Dispatching() { flag_ = false; }
-      bool& flag_;
-    } dispatching(dispatching_);
+  int callbacks = 0;
+  try {
+    poller_->wait(wait_timeout_ms(timeout), batch_);
+    now_ = clock_.now();
+    dispatching_ = true;
     callbacks = dispatch_batch();
     if (timers_.size() != 0) callbacks += timers_.fire_due(now_);
     if (wake_pending_.load(std::memory_order_acquire)) callbacks += run_posted();
+  } catch (...) {
+    // A callback threw. The rest of the batch is dropped, so no event is delivered twice and no
+    // stale entry can name a handler deleted since; due timers and posted tasks not yet run are
+    // still queued (run_posted() put its own back), and retired handlers go as they would have.
+    dispatching_ = false;
+    batch_.clear();
+    delete_retired();
+    throw;
   }
-  while (!graveyard_.empty()) {
-    std::vector<std::unique_ptr<EventHandler>> dying;
-    dying.swap(graveyard_);
-  }
+  dispatching_ = false;
+  delete_retired();
   return callbacks;
 }
 
@@ -144,6 +129,14 @@ void Reactor::wake() {
 
 void Reactor::destroy_later(std::unique_ptr<EventHandler> handler) {
   if (handler) graveyard_.push_back(std::move(handler));
+}
+
+void Reactor::delete_retired() {
+  // A dying handler may retire others; they go in the next round.
+  while (!graveyard_.empty()) {
+    std::vector<std::unique_ptr<EventHandler>> dying;
+    dying.swap(graveyard_);
+  }
 }
 
 void Reactor::attach(EventHandler& handler) {
@@ -257,13 +250,30 @@ int Reactor::run_posted() {
     if (posted_.empty()) return 0;
     running_.swap(posted_);
   }
-  int ran = 0;
-  for (Task& task : running_) {
-    task();
-    ++ran;
+  std::size_t next = 0;
+  try {
+    for (; next < running_.size(); ++next)
+      running_[next]();
+  } catch (...) {
+    requeue_unrun(next + 1);
+    throw;
   }
   running_.clear();
-  return ran;
+  return static_cast<int>(next);
+}
+
+void Reactor::requeue_unrun(std::size_t done) {
+  // The tasks after the one that threw go back ahead of those posted since, in their order, and
+  // the loop is woken so that the next wait does not sleep on them.
+  running_.erase(running_.begin(), running_.begin() + static_cast<std::ptrdiff_t>(done));
+  {
+    std::lock_guard<std::mutex> lock(posted_mutex_);
+    running_.insert(running_.end(), std::make_move_iterator(posted_.begin()),
+                    std::make_move_iterator(posted_.end()));
+    posted_.clear();
+    posted_.swap(running_);
+  }
+  wake();
 }
 
 }  // namespace reactor

@@ -7,6 +7,15 @@
 // timer still active is left inactive, so its own destructor later has nothing to undo.
 // Threads: one thread runs the loop and does everything else; only post(), stop() and wake() may
 // be called from other threads. Nothing aborts if that is broken; it is simply undefined.
+//
+// Exceptions: one thrown by a handler, timer or posted task leaves run_once() and run()
+// unchanged, and the reactor stays usable, so a caller may catch it and run again. The rest of
+// the current batch of ready events is dropped: nothing is delivered twice, and a level-triggered
+// poller reports what is still ready at the next wait. Due timers not yet fired fire in the next
+// iteration; the timer that threw is not fired again for that deadline (a repeating one stays
+// scheduled for its next). Posted tasks not yet run run once, later, ahead of newer ones; the task
+// that threw is not run again. Handlers given to destroy_later() are deleted before the exception
+// leaves. A pending stop() stays pending: the next run() returns at once.
 #pragma once
 
 #include <atomic>
@@ -41,6 +50,8 @@ class Reactor {
   void run();
   // One iteration: waits up to `timeout` (less if a timer is due sooner, none if work is posted),
   // dispatches ready handlers, fires due timers, runs posted work. Returns the callbacks made.
+  // An exception from a callback leaves run() and run_once() with the loop consistent (see
+  // "Exceptions" above).
   int run_once(std::chrono::milliseconds timeout = kWaitForever);
   // Makes run() return after the current iteration. Any thread, any time.
   void stop();
@@ -79,6 +90,9 @@ class Reactor {
   // An event with an error or hang-up: out of line, the per-event path stays short.
   [[gnu::cold]] int dispatch_failure(const Poller::Event& event, EventHandler& handler);
   int run_posted();
+  // After a posted task threw: drops the `done` tasks that ran or threw, queues the rest again.
+  void requeue_unrun(std::size_t done);
+  void delete_retired();
 
   std::unique_ptr<Poller> poller_;
   const Clock& clock_;

@@ -1,6 +1,5 @@
 #include "reactor/core/signal_handler.h"
 
-#include <pthread.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -8,6 +7,7 @@
 #include <cerrno>
 #include <system_error>
 
+#include "reactor/core/signal_state.h"
 #include "reactor/core/syscalls.h"
 
 namespace reactor {
@@ -20,7 +20,7 @@ SignalHandler::SignalHandler(std::initializer_list<int> signals) {
       throw std::system_error(EINVAL, std::generic_category(), "signal number");
     }
   }
-  const int error = pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+  const int error = detail::block_signals(mask);
   if (error != 0) throw std::system_error(error, std::generic_category(), "pthread_sigmask");
   signal_fd_ = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
   if (signal_fd_ < 0) throw std::system_error(errno, std::generic_category(), "signalfd");
@@ -28,7 +28,7 @@ SignalHandler::SignalHandler(std::initializer_list<int> signals) {
 
 SignalHandler::~SignalHandler() {
   stop();
-  ::close(signal_fd_);
+  sys().close(signal_fd_);
 }
 
 void SignalHandler::start(Reactor& reactor) {

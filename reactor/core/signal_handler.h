@@ -3,8 +3,11 @@
 //
 // Construction blocks the signals in the calling thread so that the signalfd receives them;
 // create signal handlers before starting other threads (new threads inherit the mask), or block
-// the signals in those threads too. The signals stay blocked after the handler is destroyed.
-// Ownership: owns its signalfd. Threads: as EventHandler.
+// the signals in those threads too. The signals stay blocked after the handler is destroyed:
+// unblocking them would deliver a signal that arrived meanwhile to its default action (SIGTERM
+// would kill the process) and would take it from another handler of the same signal. A child
+// process inherits the mask across exec(); restore_signals_for_exec() (signal_state.h) undoes it.
+// Ownership: owns its signalfd, and stops before closing it. Threads: as EventHandler.
 #pragma once
 
 #include <initializer_list>
@@ -19,12 +22,20 @@ class SignalHandler : public EventHandler {
   explicit SignalHandler(std::initializer_list<int> signals);
   ~SignalHandler() override;
 
+  // Watches the handler's own signalfd; the EventHandler start(reactor, fd, interest) is hidden.
   void start(Reactor& reactor);
+  // stop(), active() and reactor() stay public: a stopped handler's signals wait in the signalfd
+  // and are delivered after the next start().
 
  protected:
   virtual void on_signal(int signal_number) = 0;
 
  private:
+  // The interest is always kRead on the handler's own fd; changing it would starve the signalfd.
+  using EventHandler::disable;
+  using EventHandler::enable;
+  using EventHandler::set_interest;
+
   void on_readable() final;
 
   int signal_fd_ = -1;

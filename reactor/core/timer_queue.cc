@@ -3,10 +3,31 @@
 namespace reactor {
 
 TimerQueue::~TimerQueue() {
-  for (TimerHandler* timer : heap_) {
+  // Every queued timer is in the list, so this covers the heap too.
+  while (remembered_ != nullptr) {
+    TimerHandler* timer = remembered_;
+    remembered_ = timer->next_;
     timer->heap_index_ = TimerHandler::kNotQueued;
     timer->reactor_ = nullptr;
+    timer->prev_ = timer->next_ = nullptr;
   }
+}
+
+void TimerQueue::remember(TimerHandler& timer) {
+  timer.prev_ = nullptr;
+  timer.next_ = remembered_;
+  if (remembered_ != nullptr) remembered_->prev_ = &timer;
+  remembered_ = &timer;
+}
+
+void TimerQueue::forget(TimerHandler& timer) {
+  if (timer.prev_ != nullptr) {
+    timer.prev_->next_ = timer.next_;
+  } else {
+    remembered_ = timer.next_;
+  }
+  if (timer.next_ != nullptr) timer.next_->prev_ = timer.prev_;
+  timer.prev_ = timer.next_ = nullptr;
 }
 
 void TimerQueue::schedule(TimerHandler& timer, time_point deadline) {

@@ -2,6 +2,8 @@
 // Each timer knows its heap index, so start, stop and restart are O(log n) and allocation-free
 // once the heap has grown. A heap rather than a wheel: exact deadlines, no tick to tune, and
 // cheap enough for hundreds of thousands of timers.
+// It also keeps a list of every timer that remembers its reactor (started on it, not destroyed,
+// not moved to another reactor), so that its destruction leaves none pointing at a dead reactor.
 // Ownership: holds non-owning pointers; a timer removes itself when stopped or destroyed.
 // Threads: used only on the owning reactor's thread.
 #pragma once
@@ -20,10 +22,13 @@ class TimerQueue {
   TimerQueue() = default;
   TimerQueue(const TimerQueue&) = delete;
   TimerQueue& operator=(const TimerQueue&) = delete;
-  ~TimerQueue();  // leaves every queued timer inactive
+  ~TimerQueue();  // leaves every remembered timer inactive and without a reactor
 
   void schedule(TimerHandler& timer, time_point deadline);
   void cancel(TimerHandler& timer);
+  // Adds `timer` to, or removes it from, the timers that remember this queue's reactor.
+  void remember(TimerHandler& timer);
+  void forget(TimerHandler& timer);
   std::optional<time_point> next_deadline() const;
   // Fires every timer due at `now` that was started before this call; returns how many fired.
   int fire_due(time_point now);
@@ -38,6 +43,7 @@ class TimerQueue {
 
   std::vector<TimerHandler*> heap_;
   unsigned long long next_sequence_ = 0;
+  TimerHandler* remembered_ = nullptr;  // intrusive list through TimerHandler::prev_/next_
 };
 
 }  // namespace reactor

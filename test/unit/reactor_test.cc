@@ -1,13 +1,20 @@
-// The Reactor's registration bookkeeping, destroy_later() and teardown.
+// The Reactor's registration bookkeeping, destroy_later() and teardown, and the order in which
+// the core's own handlers (the reactor's waker, SignalHandler) give up their fds.
 #include "reactor/core/reactor.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <cerrno>
+#include <map>
 #include <memory>
 #include <system_error>
+#include <utility>
+#include <vector>
 
+#include "reactor/core/signal_handler.h"
 #include "reactor/core/timer.h"
+#include "test/support/fake_syscalls.h"
 #include "test/unit/mock_reactor_test.h"
 #include "test/unit/recording_handler.h"
 
@@ -73,6 +80,30 @@ TEST_F(ReactorTest, UnchangedInterestMakesNoPollerCall) {
   EXPECT_EQ(poller_.counters().modifies, before.modifies);
   EXPECT_EQ(poller_.counters().adds, before.adds);
   EXPECT_EQ(poller_.counters().removes, before.removes);
+}
+
+TEST_F(ReactorTest, SetInterestOnAnInactiveHandlerDoesNothing) {
+  // Owners update interest from paths that also run before start() or after stop() (a
+  // Connection's send() before start()); start() is what gives an inactive handler its interest.
+  RecordingHandler handler;
+  EXPECT_NO_THROW(handler.set_interest(kRead | kWrite));
+  handler.enable(kWrite);
+  handler.disable(kRead);
+  EXPECT_EQ(handler.interest(), kNoInterest);
+
+  handler.start(reactor_, kFd, kRead);
+  handler.stop();
+  const auto before = poller_.counters();
+  handler.set_interest(kWrite);
+  handler.enable(kRead);
+  EXPECT_EQ(handler.interest(), kNoInterest);
+  EXPECT_EQ(poller_.counters().modifies, before.modifies);
+  EXPECT_EQ(poller_.counters().adds, before.adds);
+  EXPECT_FALSE(poller_.watching(kFd));
+
+  handler.start(reactor_, kFd, kWrite);
+  EXPECT_EQ(poller_.interest(kFd), kWrite);
+  EXPECT_EQ(handler.interest(), kWrite);
 }
 
 TEST_F(ReactorTest, StartOnAnActiveHandlerReregisters) {
@@ -216,6 +247,44 @@ TEST(ReactorTeardown, DestroyingTheReactorLeavesHandlersAndTimersInactiveAndDrop
   // them again is harmless.
   handler.stop();
   timer.stop();
+}
+
+// Records, for each fd closed through the syscall seam, how many epoll_ctl calls named it before:
+// a handler that deregisters before closing shows two (EPOLL_CTL_ADD, EPOLL_CTL_DEL).
+class FdCloseOrderTest : public ::testing::Test {
+ protected:
+  FdCloseOrderTest() {
+    fake_.on_call(FakeSyscalls::Call::kEpollCtl, [this](int fd) { ++controls_[fd]; });
+    fake_.on_call(FakeSyscalls::Call::kClose,
+                  [this](int fd) { closed_.emplace_back(fd, controls_[fd]); });
+  }
+
+  FakeSyscalls fake_;
+  ScopedSyscalls scoped_{fake_};
+  std::map<int, int> controls_;
+  std::vector<std::pair<int, int>> closed_;  // (fd, epoll_ctl calls on it before the close)
+};
+
+TEST_F(FdCloseOrderTest, TheReactorsWakerDeregistersItsEventfdBeforeClosingIt) {
+  { Reactor reactor; }
+  ASSERT_EQ(closed_.size(), 1u);
+  EXPECT_EQ(closed_[0].second, 2);
+}
+
+TEST_F(FdCloseOrderTest, ASignalHandlerDeregistersItsSignalfdBeforeClosingIt) {
+  class Ignoring final : public SignalHandler {
+   public:
+    Ignoring() : SignalHandler({SIGUSR1}) {}
+
+   private:
+    void on_signal(int) override {}
+  };
+  Reactor reactor;
+  auto handler = std::make_unique<Ignoring>();
+  handler->start(reactor);
+  const int fd = handler->fd();
+  handler.reset();
+  EXPECT_EQ(closed_, (std::vector<std::pair<int, int>>{{fd, 2}}));
 }
 
 }  // namespace

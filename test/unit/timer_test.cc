@@ -103,6 +103,70 @@ TEST_F(TimerTest, RestartReschedulesFromNowWithTheSameDelay) {
   EXPECT_EQ(timer.fired(), 2);
 }
 
+// A reactor of its own, so that a test can destroy it before the timers that used it.
+std::unique_ptr<Reactor> make_reactor(const Clock& clock) {
+  return std::make_unique<Reactor>(std::make_unique<MockPoller>(), clock);
+}
+
+TEST(TimerReactorLifetime, RestartAfterItsReactorIsDestroyedDoesNothing) {
+  ManualClock clock;
+  auto reactor = make_reactor(clock);
+  CountingTimer queued;
+  CountingTimer stopped;
+  CountingTimer fired;
+  CountingTimer never_started;
+  queued.start(*reactor, milliseconds(50));
+  stopped.start(*reactor, milliseconds(50));
+  stopped.stop();
+  fired.start(*reactor, milliseconds(0));
+  reactor->run_once(milliseconds(0));
+  ASSERT_EQ(fired.fired(), 1);
+
+  reactor.reset();
+
+  // Under ASan, reaching the destroyed reactor here is a use-after-free report.
+  for (CountingTimer* timer : {&queued, &stopped, &fired, &never_started}) {
+    timer->restart();
+    EXPECT_FALSE(timer->active());
+    timer->stop();
+  }
+}
+
+TEST(TimerReactorLifetime, ATimerDestroyedBeforeItsReactorIsForgottenByIt) {
+  ManualClock clock;
+  auto reactor = make_reactor(clock);
+  CountingTimer survivor;
+  survivor.start(*reactor, milliseconds(10));
+  survivor.stop();
+  for (int i = 0; i < 3; ++i) {
+    CountingTimer short_lived;
+    short_lived.start(*reactor, milliseconds(10));
+    if (i == 1) short_lived.stop();
+  }
+  reactor.reset();  // under ASan, touching a destroyed timer here is reported
+  survivor.restart();
+  EXPECT_FALSE(survivor.active());
+}
+
+TEST(TimerReactorLifetime, StartOnAnotherReactorMovesTheTimerThere) {
+  ManualClock clock;
+  auto first = make_reactor(clock);
+  auto second = make_reactor(clock);
+  CountingTimer timer;
+  timer.start(*first, milliseconds(10));
+  timer.start(*second, milliseconds(10));
+  EXPECT_EQ(first->active_timers(), 0u);
+
+  first.reset();
+  EXPECT_TRUE(timer.active());
+  timer.stop();
+  timer.restart();
+  EXPECT_EQ(second->active_timers(), 1u);
+  clock.advance(milliseconds(10));
+  second->run_once(milliseconds(0));
+  EXPECT_EQ(timer.fired(), 1);
+}
+
 TEST_F(TimerTest, StartOnAnActiveTimerReschedulesIt) {
   CountingTimer timer;
   timer.start(reactor_, milliseconds(10));
