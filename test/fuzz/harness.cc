@@ -764,9 +764,11 @@ void Harness::check_connection(const ConnectionModel& model) const {
   check_registration(connection);
   const Interest interest = connection.interest();
   // Write interest exactly while output is queued; no reading once it cannot or must not go on.
+  // A closing connection reads, to discard, until the peer's EOF, whatever its backpressure.
   FUZZ_CHECK(((interest & kWrite) != 0) == (connection.queued_bytes() > 0));
-  if (model.state == ConnectionState::kClosing || model.peer_eof_seen ||
-      connection.reading_paused()) {
+  if (model.state == ConnectionState::kClosing) {
+    if (!model.peer_write_shut && !model.peer_closed) FUZZ_CHECK((interest & kRead) != 0);
+  } else if (model.peer_eof_seen || connection.reading_paused()) {
     FUZZ_CHECK((interest & kRead) == 0);
   }
 }
@@ -786,19 +788,25 @@ void Harness::check_invariants() const {
   FUZZ_CHECK(handlers == live_handlers_);
 
   std::size_t connections = 0;
+  std::size_t lingering = 0;
   bool tracking = false;
   for (const ConnectionModel& model : connection_models_) {
     if (model.object == nullptr) continue;
     ++connections;
     check_connection(model);
     if (model.started && !model.close_seen) ++active_handlers;
+    // Closing with the output flushed and not closed yet: lingering, with a timer of its own.
+    if (model.started && !model.close_seen && model.state == ConnectionState::kClosing &&
+        model.object->queued_bytes() == 0) {
+      ++lingering;
+    }
     tracking = tracking || model.in_tracker;
   }
   FUZZ_CHECK(connections == live_connections_);
   FUZZ_CHECK(reactor_->active_handlers() == active_handlers);
   FUZZ_CHECK(poller_->watched_count() == active_handlers);
 
-  std::size_t active_timers = tracking ? 1 : 0;  // the idle tracker's
+  std::size_t active_timers = (tracking ? 1 : 0) + lingering;  // the idle tracker's, the lingers'
   std::size_t timers = 0;
   for (const auto& timer : timers_) {
     if (!timer) continue;
@@ -824,7 +832,8 @@ void Harness::check_echo_prefix(const ConnectionModel& model) const {
 std::size_t Harness::progress() const {
   std::size_t sum = 0;
   for (const ConnectionModel& model : connection_models_) {
-    sum += model.presented_end + model.received.size() + model.peer_eof_seen + model.close_seen;
+    sum += model.presented_end + model.received.size() + model.peer_eof_seen + model.close_seen +
+           model.peer_closed;
     if (model.object != nullptr) sum += model.object->queued_bytes() > 0;
   }
   return sum;
@@ -854,13 +863,20 @@ void Harness::settle() {
       }
     }
     run_once(milliseconds(0));
-    for (ConnectionModel& model : connection_models_)
+    for (ConnectionModel& model : connection_models_) {
       read_at_peer(model);
+      // The peer of a close() answers its EOF with a close of its own, which ends the linger.
+      if (model.state == ConnectionState::kClosing && model.peer_read_eof && !model.peer_closed) {
+        model.pair->close_peer();
+        model.peer_closed = true;
+      }
+    }
     if (progress() == before) break;
   }
   for (const ConnectionModel& model : connection_models_) {
     if (model.object == nullptr || !model.started || model.close_seen) continue;
-    // Every close() has flushed and closed, and so has every shutdown() the peer answered.
+    // Every close() has flushed, lingered until its peer closed, and closed, and so has every
+    // shutdown() the peer answered.
     FUZZ_CHECK(model.state == ConnectionState::kOpen ||
                model.state == ConnectionState::kShuttingDown);
     FUZZ_CHECK(model.object->queued_bytes() == 0);
