@@ -2,11 +2,17 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <memory>
+#include <new>
+#include <stdexcept>
 #include <system_error>
 
+#include "reactor/core/reactor.h"
 #include "reactor/core/syscalls.h"
+#include "reactor/core/timer.h"
 #include "reactor/net/idle_tracker.h"
 
 namespace reactor {
@@ -50,14 +56,50 @@ ssize_t send_some(int fd, std::string_view bytes) {
   return n >= 0 || !would_block(errno) ? n : 0;
 }
 
+// Appends, or returns false if the buffer cannot take the bytes (out of memory, or past its
+// 4 GiB bound); the buffer is then unchanged.
+bool try_append(ByteBuffer& buffer, std::string_view bytes) {
+  try {
+    buffer.append(bytes);
+    return true;
+  } catch (const std::bad_alloc&) {
+    return false;
+  } catch (const std::length_error&) {
+    return false;
+  }
+}
+
+std::uint32_t saturated(std::uint64_t value) {
+  return static_cast<std::uint32_t>(std::min<std::uint64_t>(value, UINT32_MAX));
+}
+
 }  // namespace
+
+// Ends a linger that the peer's EOF did not end first.
+class Connection::LingerTimer final : public TimerHandler {
+ public:
+  explicit LingerTimer(Connection& connection) : connection_(connection) {}
+
+ private:
+  // close_now() destroys this timer: nothing may follow the call.
+  void on_timer() override { connection_.close_now(); }
+
+  Connection& connection_;
+};
+
+Connection::KeptLimits::KeptLimits(const Limits& limits)
+    : high_water_mark(saturated(limits.high_water_mark)),
+      low_water_mark(saturated(limits.low_water_mark)),
+      max_input(saturated(limits.max_input)),
+      linger_timeout_ms(saturated(std::max<std::int64_t>(limits.linger_timeout.count(), 0))) {}
 
 Connection::Connection(Socket socket, const Limits& limits)
     : socket_(std::move(socket)), limits_(limits) {}
 
 Connection::~Connection() {
   if (state_ == State::kClosed) return;
-  // No on_close(): the subclass is already destroyed. The socket member closes itself.
+  // No on_close(): the subclass is already destroyed. Deregistered here, before the socket
+  // member closes the fd; the linger timer member stops itself.
   stop();
   if (idle_tracker_ != nullptr) idle_tracker_->remove(*this);
   if (socket_.valid()) socket_.set_linger_reset();
@@ -95,7 +137,11 @@ void Connection::send_rest(std::string_view bytes, ssize_t written) {
 }
 
 void Connection::queue(std::string_view bytes) {
-  output_.append(bytes);
+  // Output that cannot be queued leaves a hole in the stream: the connection cannot go on.
+  if (!try_append(output_, bytes)) {
+    abort();
+    return;
+  }
   update_interest();
 }
 
@@ -106,10 +152,11 @@ void Connection::shutdown() {
 }
 
 void Connection::close() {
-  if (state_ == State::kClosing || state_ == State::kClosed) return;
+  if (state_ >= State::kClosing) return;
   state_ = State::kClosing;
+  input_.clear();  // on_data() will not see it
   if (output_.empty()) {
-    close_now();
+    finish_close();
   } else {
     update_interest();
   }
@@ -133,11 +180,17 @@ void Connection::on_readable() {
       if (!would_block(errno)) abort();  // reset or other failure: nothing more to do with it
       return;
     }
-    if (idle_tracker_ != nullptr) idle_tracker_->touch(*this);
-    if (!deliver({buffer, static_cast<std::size_t>(n)})) return;
+    // Once closing, input is discarded, and is no sign of life for the idle tracker: a peer
+    // that only sends cannot hold a closing connection open.
+    if (state_ < State::kClosing) {
+      if (idle_tracker_ != nullptr) idle_tracker_->touch(*this);
+      deliver({buffer, static_cast<std::size_t>(n)});
+    }
     // A short read drained the socket; level-triggered polling reports the next bytes, so
-    // reading again would only cost a syscall that returns EAGAIN.
-    if (static_cast<std::size_t>(n) < kReadBufferSize) return;
+    // reading again would only cost a syscall that returns EAGAIN. update_interest() holds kRead
+    // exactly while input is wanted, and a closed connection holds no interest: one bit test
+    // instead of re-deriving wants_input().
+    if (static_cast<std::size_t>(n) < kReadBufferSize || (interest() & kRead) == 0) return;
   }
 }
 
@@ -157,38 +210,48 @@ void Connection::on_error() {
   abort();
 }
 
-bool Connection::deliver(std::string_view fresh) {
-  if (!input_.empty()) return deliver_after_kept(fresh);
+void Connection::deliver(std::string_view fresh) {
+  if (!input_.empty()) {
+    deliver_after_kept(fresh);
+    return;
+  }
   // The common case: on_data() sees the bytes where they were read, and takes them all.
   const std::size_t consumed = on_data(fresh);
-  if (consumed < fresh.size() && !closed()) return keep(fresh.substr(consumed));
-  // update_interest() holds kRead exactly while input is wanted, and a closed connection holds
-  // no interest: one bit test instead of re-deriving wants_input().
-  return (interest() & kRead) != 0;
+  if (consumed < fresh.size()) keep(fresh.substr(consumed));
 }
 
-bool Connection::deliver_after_kept(std::string_view fresh) {
+void Connection::deliver_after_kept(std::string_view fresh) {
   // Moved out for the call, so that a close() inside on_data() cannot free the bytes it sees.
   ByteBuffer pending = std::move(input_);
-  pending.append(fresh);
+  if (!try_append(pending, fresh)) {
+    abort();
+    return;
+  }
   const std::size_t consumed = on_data(pending.view());
-  if (closed()) return false;
+  if (state_ >= State::kClosing) return;
   pending.consume(consumed);
   input_ = std::move(pending);
-  return keep({});  // applies the input limit to what is now kept
+  keep({});  // applies the input limit to what is now kept
 }
 
-bool Connection::keep(std::string_view unconsumed) {
-  if (input_.size() + unconsumed.size() > limits_.max_input) {
+void Connection::keep(std::string_view unconsumed) {
+  if (state_ >= State::kClosing) return;  // closed or closing inside on_data(): nothing to keep
+  if (input_.size() + unconsumed.size() > limits_.max_input || !try_append(input_, unconsumed)) {
     abort();
-    return false;
   }
-  input_.append(unconsumed);
-  return wants_input();
 }
 
 void Connection::peer_shut_down() {
   peer_shut_down_ = true;
+  if (state_ >= State::kClosing) {
+    // No callback once closing; nothing more can arrive, so the close no longer needs to wait.
+    if (output_.empty()) {
+      close_now();
+    } else {
+      update_interest();
+    }
+    return;
+  }
   update_interest();
   if (closed()) return;
   on_peer_shutdown();
@@ -198,17 +261,47 @@ void Connection::peer_shut_down() {
 
 void Connection::output_flushed() {
   if (state_ == State::kClosing) {
-    close_now();
+    finish_close();
   } else if (state_ == State::kShuttingDown) {
     socket_.shutdown_write();
     if (peer_shut_down_) close_now();
   }
 }
 
+void Connection::finish_close() {
+  // Lingering needs a loop to wait on, and is pointless once the peer can send nothing more.
+  if (peer_shut_down_ || limits_.linger_timeout_ms == 0 || !active()) {
+    close_now();
+    return;
+  }
+  try {
+    linger_timer_ = std::make_unique<LingerTimer>(*this);
+  } catch (const std::bad_alloc&) {
+    close_now();  // as if lingering were off
+    return;
+  }
+  state_ = State::kLingering;
+  socket_.shutdown_write();
+  linger_timer_->start(*reactor(), std::chrono::milliseconds(limits_.linger_timeout_ms));
+  update_interest();
+}
+
+void Connection::idle_timeout() {
+  if (state_ < State::kClosing) {
+    on_idle();
+  } else if (output_.empty()) {
+    close_now();  // lingering: the reply is out, only the peer's EOF is missing
+  } else {
+    abort();  // the peer takes no output: the reply cannot be delivered
+  }
+}
+
 void Connection::close_now() {
   state_ = State::kClosed;
+  // Deregistered before the socket closes, so the poller never holds a closed (or reused) fd.
   stop();
   if (idle_tracker_ != nullptr) idle_tracker_->remove(*this);
+  linger_timer_.reset();  // may be the caller: see LingerTimer::on_timer()
   input_.clear();
   output_.clear();
   socket_.reset();
@@ -217,8 +310,10 @@ void Connection::close_now() {
 }
 
 bool Connection::wants_input() const {
-  return (state_ == State::kOpen || state_ == State::kShuttingDown) && !peer_shut_down_ &&
-         !reading_paused_;
+  if (state_ == State::kClosed || peer_shut_down_) return false;
+  // Once closing, input is read only to be discarded, which queues no output: backpressure no
+  // longer applies.
+  return state_ >= State::kClosing || !reading_paused_;
 }
 
 Interest Connection::wanted_interest() const {

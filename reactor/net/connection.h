@@ -1,19 +1,26 @@
 // Connection: an EventHandler for one connected TCP stream, with output queueing, backpressure,
-// half-close, graceful close() and immediate abort(). Subclass it and override on_data().
+// half-close, graceful (lingering) close() and immediate abort(). Subclass it and override
+// on_data(). It manages its own registration, so EventHandler's controls (stop(), set_interest(),
+// enable(), disable(), start(reactor, fd, interest)) are private: they would bypass its states.
 //
 // Memory: incoming bytes are read into one buffer per thread and handed to on_data() in place; a
 // connection keeps storage only for input its on_data() left unconsumed and output the kernel
 // has not taken yet, and frees it when it empties, so an idle connection holds no buffer memory.
-// Ownership: owns its socket. Whoever owns the Connection (a TcpServer, or the user) is told
-// through ConnectionOwner::release() once it has closed, and must not delete it inside a callback
-// (use Reactor::destroy_later). Any member may be called from inside its callbacks; a read
-// error, reset or hang-up aborts the connection quietly (on_close(), no exception).
+// Ownership: owns its socket, and deregisters it from the reactor before closing it on every path
+// (close, abort, destruction). Whoever owns the Connection (a TcpServer, or the user) is told
+// through ConnectionOwner::release() once its socket is closed, and must not delete it inside a
+// callback (use Reactor::destroy_later). Any member may be called from inside its callbacks; a
+// read error, reset or hang-up aborts the connection quietly (on_close(), no exception), and so
+// does output that cannot be queued: send() never throws.
 // Threads: as EventHandler, everything on the reactor's thread.
 #pragma once
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <string_view>
 #include <utility>
 
@@ -42,6 +49,10 @@ class Connection : public EventHandler {
     std::size_t high_water_mark = 1 << 20;   // queued output above which reading pauses
     std::size_t low_water_mark = 256 << 10;  // queued output at or below which reading resumes
     std::size_t max_input = 1 << 20;  // unconsumed input beyond which the connection is aborted
+    // How long close() waits for the peer's EOF after the output is flushed and the write side
+    // shut, reading and discarding its input meanwhile; then the socket is closed anyway. Zero:
+    // close at once (unread input then makes the kernel reset the connection).
+    std::chrono::milliseconds linger_timeout{2000};
   };
 
   // Two constructors rather than a default argument: a nested struct's member initializers cannot
@@ -57,22 +68,36 @@ class Connection : public EventHandler {
 
   // Writes straight to the socket when nothing is queued and queues only what the kernel did not
   // take. Ignored after close(), shutdown() or abort(). A write error (reset, broken pipe) aborts
-  // the connection before send() returns.
+  // the connection before send() returns, and so does output that cannot be queued (no memory,
+  // or a queue past 4 GiB): the stream would have a hole, so it cannot go on. send() never throws;
+  // the caller learns of the abort from closed() and on_close().
   void send(std::string_view bytes);
   // Half-close: once queued output is flushed, shuts down the write side. Reading goes on; if the
   // peer has shut down its side too, the connection then closes.
   void shutdown();
-  // Graceful close: stops reading, flushes queued output, then closes (before returning, if
-  // nothing is queued).
+  // Graceful close. From the caller's view the connection is closing at once: on_data(),
+  // on_peer_shutdown() and on_idle() are not called again, and send(), shutdown() and close() are
+  // ignored. It flushes the queued output, shuts down the write side (the peer reads EOF after the
+  // whole reply) and then lingers: it keeps reading and discarding input until the peer's EOF or
+  // Limits::linger_timeout, and closes the socket. Input is read and discarded while the output
+  // flushes too. Closing with unread input would make the kernel reset the connection, which
+  // drops the reply still queued in the kernel; reading meanwhile also keeps a peer that is
+  // blocked in its own send from deadlocking with us. If the peer has already shut down its side
+  // (EOF read), nothing more can arrive: the socket closes as soon as the output is flushed
+  // (before returning, if nothing is queued), with no linger. An idle timeout while closing ends
+  // the close: at once if the output is flushed, by abort() if not. on_close() and
+  // ConnectionOwner::release() come when the socket is really closed, so an owner keeps (and a
+  // TcpServer counts) a closing connection until then.
   void close();
-  // Immediate close: queued output is discarded and the peer gets a reset. on_close() runs
-  // before it returns.
+  // Immediate close, also of a closing connection: queued output is discarded and the peer gets a
+  // reset. on_close() runs before it returns.
   void abort();
 
   std::size_t queued_bytes() const { return output_.size(); }
   bool reading_paused() const { return reading_paused_; }
   // Bytes of buffer storage held for unconsumed input and queued output (0 when idle).
   std::size_t buffer_capacity() const { return input_.capacity() + output_.capacity(); }
+  // The socket is closed (not merely closing: see close()).
   bool closed() const { return state_ == State::kClosed; }
   const Socket& socket() const { return socket_; }
 
@@ -80,37 +105,63 @@ class Connection : public EventHandler {
   void set_owner(ConnectionOwner* owner, std::size_t tag);
   std::size_t owner_tag() const { return owner_tag_; }
 
+  // What stays public of EventHandler only reports: active(), reactor(), fd(), interest() let an
+  // owner or a test see where and how the connection is registered without changing it.
+  using EventHandler::active;
+  using EventHandler::fd;
+  using EventHandler::interest;
+  using EventHandler::reactor;
+
  protected:
   // Bytes arrived. Returns how many were consumed; the rest are kept and presented again, with
   // newer bytes appended, on the next call. `bytes` is valid only during the call.
   virtual std::size_t on_data(std::string_view bytes) = 0;
   // The peer shut down its side (EOF). The default closes once queued output is flushed.
   virtual void on_peer_shutdown() { close(); }
-  // No input for the idle timeout of the IdleTracker watching this connection. Default: abort().
+  // No input for the idle timeout of the IdleTracker watching this connection (not called once
+  // closing). Default: abort().
   virtual void on_idle() { abort(); }
   // Closed for whatever reason (close, abort, reset, error); the socket is gone. Called once.
   virtual void on_close() {}
 
  private:
   friend class IdleTracker;
+  class LingerTimer;
+  // Ordered: every state from kClosing on reads only to discard.
   enum class State : unsigned char {
     kOpen,
     kShuttingDown,  // shutdown(): the write side is shut once output is flushed (at once if none)
-    kClosing,       // close(): closes once output is flushed
+    kClosing,       // close(): output is flushing; input is read and discarded
+    kLingering,     // close(), output flushed, write side shut: waits for EOF or the linger timeout
     kClosed,
   };
+  // Limits as kept: in 32 bits, which holds every meaningful value (a ByteBuffer holds less than
+  // 4 GiB), so that the linger timeout fits in the connection's memory budget.
+  struct KeptLimits {
+    explicit KeptLimits(const Limits& limits);
+    std::uint32_t high_water_mark;
+    std::uint32_t low_water_mark;
+    std::uint32_t max_input;
+    std::uint32_t linger_timeout_ms;
+  };
+
+  using EventHandler::disable;
+  using EventHandler::enable;
+  using EventHandler::set_interest;
+  using EventHandler::start;
+  using EventHandler::stop;
 
   void on_readable() override;
   void on_writable() override;
   void on_error() override;
 
-  // Hands freshly read bytes to on_data() and keeps what it left. False once reading must stop.
+  // Hands freshly read bytes to on_data() and keeps what it left.
   // Inline: it is the per-message path, and on_readable() in connection.cc its only caller.
-  inline bool deliver(std::string_view fresh);
+  inline void deliver(std::string_view fresh);
   // The rare paths, out of line so that the per-message path stays small ([[gnu::cold]]): input
-  // left over from earlier reads, and keeping `unconsumed` bytes (false once reading must stop).
-  [[gnu::cold]] bool deliver_after_kept(std::string_view fresh);
-  [[gnu::cold]] bool keep(std::string_view unconsumed);
+  // left over from earlier reads, and keeping `unconsumed` bytes.
+  [[gnu::cold]] void deliver_after_kept(std::string_view fresh);
+  [[gnu::cold]] void keep(std::string_view unconsumed);
   // After a write of `bytes` straight to the socket took only `written` (-1: failed, see errno).
   [[gnu::cold]] void send_rest(std::string_view bytes, ssize_t written);
   // Queues what the kernel did not take and asks for write readiness.
@@ -118,6 +169,11 @@ class Connection : public EventHandler {
   void peer_shut_down();
   // Queued output is flushed: carries out a pending shutdown() or close().
   void output_flushed();
+  // close() with the output flushed: closes at once, or shuts the write side and lingers.
+  void finish_close();
+  // The IdleTracker found no input for its timeout.
+  void idle_timeout();
+  // Deregisters, then closes the socket; calls on_close() and tells the owner.
   void close_now();
   bool wants_input() const;
   Interest wanted_interest() const;
@@ -127,7 +183,9 @@ class Connection : public EventHandler {
   Socket socket_;
   ByteBuffer input_;
   ByteBuffer output_;
-  Limits limits_;
+  KeptLimits limits_;
+  // Only while lingering, so that an open connection pays a null pointer for it.
+  std::unique_ptr<LingerTimer> linger_timer_;
   ConnectionOwner* owner_ = nullptr;
   std::size_t owner_tag_ = 0;
   // IdleTracker's intrusive list, ordered by last input.

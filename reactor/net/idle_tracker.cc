@@ -69,7 +69,7 @@ void IdleTracker::reap() {
     // Its idle clock restarts first, so a connection that on_idle() keeps open is told again
     // only after another full timeout, and this loop moves past it.
     touch(idle);
-    idle.on_idle();
+    idle.idle_timeout();
   }
   arm();
 }

@@ -3,8 +3,8 @@
 // (move to the tail) with one TimerHandler for the whole list, armed for the oldest connection:
 // no per-connection timer, no heap operation per message.
 // When the timer fires, every connection idle for the timeout gets Connection::on_idle() (its
-// idle clock restarts, so one it keeps open is told again a timeout later), then the timer is
-// armed for the new oldest.
+// idle clock restarts, so one it keeps open is told again a timeout later), or, if it is already
+// closing, has its close finished; then the timer is armed for the new oldest.
 // Ownership: does not own the connections; a connection leaves the list when it closes or is
 // destroyed. Threads: the reactor's thread.
 #pragma once

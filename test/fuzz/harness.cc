@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -25,6 +26,13 @@ constexpr int kSettleRounds = 32;
 // connection and position, so reordering, loss and duplication show.
 char stream_byte(std::size_t id, std::size_t offset) {
   return static_cast<char>((offset * 7 + id * 13 + (offset >> 8)) & 0xff);
+}
+
+// close()d, its output flushed, its socket not closed yet: the connection lingers, with a timer of
+// its own that the model does not follow.
+bool lingering(const ConnectionModel& model) {
+  return model.object != nullptr && model.started && !model.close_seen &&
+         model.state == ConnectionState::kClosing && model.object->queued_bytes() == 0;
 }
 
 }  // namespace
@@ -698,8 +706,11 @@ bool Harness::idle_timer_active() const {
 }
 
 WaitBound Harness::wait_bound(milliseconds timeout) const {
-  WaitBound bound{static_cast<int>(timeout.count()), stop_pending_, idle_timer_active(),
-                  std::nullopt, clock_.now()};
+  const bool linger_timer =
+      std::any_of(connection_models_.begin(), connection_models_.end(),
+                  [](const ConnectionModel& model) { return lingering(model); });
+  WaitBound bound{static_cast<int>(timeout.count()), stop_pending_,
+                  idle_timer_active() || linger_timer, std::nullopt, clock_.now()};
   for (const auto& timer : timers_) {
     if (!timer) continue;
     const TimerModel& model = timer_models_[timer->id()];
@@ -764,9 +775,11 @@ void Harness::check_connection(const ConnectionModel& model) const {
   check_registration(connection);
   const Interest interest = connection.interest();
   // Write interest exactly while output is queued; no reading once it cannot or must not go on.
+  // A closing connection reads, to discard, until the peer's EOF, whatever its backpressure.
   FUZZ_CHECK(((interest & kWrite) != 0) == (connection.queued_bytes() > 0));
-  if (model.state == ConnectionState::kClosing || model.peer_eof_seen ||
-      connection.reading_paused()) {
+  if (model.state == ConnectionState::kClosing) {
+    if (!model.peer_write_shut && !model.peer_closed) FUZZ_CHECK((interest & kRead) != 0);
+  } else if (model.peer_eof_seen || connection.reading_paused()) {
     FUZZ_CHECK((interest & kRead) == 0);
   }
 }
@@ -786,19 +799,21 @@ void Harness::check_invariants() const {
   FUZZ_CHECK(handlers == live_handlers_);
 
   std::size_t connections = 0;
+  std::size_t lingers = 0;
   bool tracking = false;
   for (const ConnectionModel& model : connection_models_) {
     if (model.object == nullptr) continue;
     ++connections;
     check_connection(model);
     if (model.started && !model.close_seen) ++active_handlers;
+    if (lingering(model)) ++lingers;
     tracking = tracking || model.in_tracker;
   }
   FUZZ_CHECK(connections == live_connections_);
   FUZZ_CHECK(reactor_->active_handlers() == active_handlers);
   FUZZ_CHECK(poller_->watched_count() == active_handlers);
 
-  std::size_t active_timers = tracking ? 1 : 0;  // the idle tracker's
+  std::size_t active_timers = (tracking ? 1 : 0) + lingers;  // the idle tracker's, the lingers'
   std::size_t timers = 0;
   for (const auto& timer : timers_) {
     if (!timer) continue;
@@ -826,6 +841,11 @@ std::size_t Harness::progress() const {
   for (const ConnectionModel& model : connection_models_) {
     sum += model.presented_end + model.received.size() + model.peer_eof_seen + model.close_seen;
     if (model.object != nullptr) sum += model.object->queued_bytes() > 0;
+    // What the connection has read, including what it discarded while closing.
+    int unread = 0;
+    if (model.object != nullptr && !model.close_seen && ::ioctl(model.fd, FIONREAD, &unread) == 0) {
+      sum += model.sent.size() - static_cast<std::size_t>(unread);
+    }
   }
   return sum;
 }
@@ -854,13 +874,22 @@ void Harness::settle() {
       }
     }
     run_once(milliseconds(0));
-    for (ConnectionModel& model : connection_models_)
+    bool closed_a_peer = false;
+    for (ConnectionModel& model : connection_models_) {
       read_at_peer(model);
-    if (progress() == before) break;
+      // The peer of a close() answers its EOF with a close of its own, which ends the linger.
+      if (model.state == ConnectionState::kClosing && model.peer_read_eof && !model.peer_closed) {
+        model.pair->close_peer();
+        model.peer_closed = true;
+        closed_a_peer = true;
+      }
+    }
+    if (progress() == before && !closed_a_peer) break;
   }
   for (const ConnectionModel& model : connection_models_) {
     if (model.object == nullptr || !model.started || model.close_seen) continue;
-    // Every close() has flushed and closed, and so has every shutdown() the peer answered.
+    // Every close() has flushed, lingered until its peer closed, and closed, and so has every
+    // shutdown() the peer answered.
     FUZZ_CHECK(model.state == ConnectionState::kOpen ||
                model.state == ConnectionState::kShuttingDown);
     FUZZ_CHECK(model.object->queued_bytes() == 0);

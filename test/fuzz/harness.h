@@ -157,7 +157,7 @@ struct TimerModel {
 struct WaitBound {
   int requested_ms;
   bool stop_pending;
-  bool unknown_timer;  // the idle tracker's timer is running: its deadline is not modelled
+  bool unknown_timer;  // the idle tracker's or a linger timer runs: its deadline is not modelled
   std::optional<Clock::time_point> earliest;
   Clock::time_point now;
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -9,13 +10,17 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "reactor/core/reactor.h"
 #include "reactor/core/syscalls.h"
+#include "reactor/net/idle_tracker.h"
 #include "reactor/testing/manual_clock.h"
 #include "reactor/testing/mock_poller.h"
 #include "test/support/fake_syscalls.h"
@@ -64,6 +69,10 @@ class TestConnection final : public Connection {
     } else {
       Connection::on_peer_shutdown();
     }
+  }
+  void on_idle() override {
+    log_.push_back("idle");
+    Connection::on_idle();
   }
   void on_close() override { log_.push_back("close"); }
 
@@ -120,6 +129,12 @@ class ConnectionTest : public ::testing::Test {
   PeerRead peer_read() { return read_all(pair_.peer()); }
   // Makes the connection's next write take nothing, so that what it sends is queued.
   void block_next_write() { fake_.script(Call::kSend, Outcome::fail(EAGAIN), fd_); }
+  // Bytes waiting in the connection's socket, not yet read by it.
+  std::size_t unread_by_connection() const {
+    char chunk[4096];
+    const ssize_t n = ::recv(fd_, chunk, sizeof chunk, MSG_PEEK | MSG_DONTWAIT);
+    return n > 0 ? static_cast<std::size_t>(n) : 0;
+  }
 
   testing::FakeSyscalls fake_;
   ScopedSyscalls scoped_{fake_};
@@ -402,7 +417,7 @@ TEST_F(ConnectionTest, PeerEofAfterOurShutdownCloses) {
   EXPECT_EQ(log_, (Log{"peer shutdown", "close", "release"}));
 }
 
-TEST_F(ConnectionTest, CloseInsideOnData) {
+TEST_F(ConnectionTest, CloseInsideOnDataShutsTheWriteSideAndLingersUntilThePeersEof) {
   TestConnection& connection = open();
   connection.data_hook = [&](std::string_view bytes) {
     connection.close();
@@ -410,14 +425,21 @@ TEST_F(ConnectionTest, CloseInsideOnData) {
   };
   peer_send("quit");
   readable();
+  EXPECT_TRUE(peer_read().eof);
+  EXPECT_FALSE(connection.closed());
+  EXPECT_TRUE(log_.empty());
+  EXPECT_EQ(poller().interest(fd_), kRead);
+  EXPECT_EQ(connection.buffer_capacity(), 0u);
+
+  pair_.close_peer();
+  readable();
   EXPECT_TRUE(connection.closed());
   EXPECT_EQ(log_, (Log{"close", "release"}));
   EXPECT_FALSE(poller().watching(fd_));
-  EXPECT_TRUE(peer_read().eof);
-  EXPECT_EQ(connection.buffer_capacity(), 0u);
+  EXPECT_EQ(reactor_.active_timers(), 0u);
 }
 
-TEST_F(ConnectionTest, CloseInsideOnDataFlushesTheReplyAndReadsNoMore) {
+TEST_F(ConnectionTest, InputAfterCloseIsReadAndDiscardedWhileTheReplyFlushes) {
   TestConnection& connection = open();
   connection.data_hook = [&](std::string_view bytes) {
     block_next_write();
@@ -428,14 +450,190 @@ TEST_F(ConnectionTest, CloseInsideOnDataFlushesTheReplyAndReadsNoMore) {
   peer_send("quit");
   readable();
   EXPECT_FALSE(connection.closed());
-  EXPECT_EQ(poller().interest(fd_), kWrite);
+  EXPECT_EQ(poller().interest(fd_), kRead | kWrite);  // reading goes on, to discard
   peer_send("late");
+  readable();
+  EXPECT_EQ(connection.deliveries, (Log{"quit"}));
+  EXPECT_EQ(unread_by_connection(), 0u);
+  EXPECT_EQ(connection.buffer_capacity(), connection.queued_bytes());  // nothing kept
+
+  peer_send("later");
   dispatch(kReadable | kWritable);
   EXPECT_EQ(connection.deliveries, (Log{"quit"}));
-  EXPECT_TRUE(connection.closed());
-  EXPECT_EQ(log_, (Log{"close", "release"}));
+  EXPECT_EQ(unread_by_connection(), 0u);
   const PeerRead read = peer_read();
   EXPECT_EQ(read.bytes, "goodbye");
+  EXPECT_TRUE(read.eof);
+  EXPECT_FALSE(connection.closed());  // lingering: reads on until the peer's EOF
+  EXPECT_EQ(poller().interest(fd_), kRead);
+  EXPECT_TRUE(log_.empty());
+}
+
+TEST_F(ConnectionTest, CloseDropsKeptInputAndDeliversNoMore) {
+  TestConnection& connection = open();
+  connection.data_hook = [](std::string_view) { return std::size_t{0}; };  // keeps everything
+  peer_send("ab");
+  readable();
+  ASSERT_GT(connection.buffer_capacity(), 0u);
+  connection.close();  // from outside on_data(), say a timer's callback
+  EXPECT_EQ(connection.buffer_capacity(), 0u);
+  peer_send("cd");
+  readable();
+  EXPECT_EQ(connection.deliveries, (Log{"ab"}));
+  EXPECT_EQ(unread_by_connection(), 0u);
+  EXPECT_EQ(connection.buffer_capacity(), 0u);
+}
+
+TEST_F(ConnectionTest, LingerTimeoutClosesAPeerThatNeverSendsEof) {
+  Connection::Limits limits;
+  limits.linger_timeout = std::chrono::milliseconds(100);
+  TestConnection& connection = open(limits);
+  EXPECT_EQ(reactor_.active_timers(), 0u);  // an open connection has no linger timer
+  connection.close();
+  EXPECT_TRUE(peer_read().eof);
+  EXPECT_EQ(reactor_.active_timers(), 1u);
+
+  clock_.advance(std::chrono::milliseconds(99));
+  peer_send("still talking");  // discarded, and no reason to wait longer
+  dispatch(kReadable);
+  EXPECT_FALSE(connection.closed());
+  clock_.advance(std::chrono::milliseconds(1));
+  reactor_.run_once(kNoWait);
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(log_, (Log{"close", "release"}));
+  EXPECT_FALSE(poller().watching(fd_));
+  EXPECT_EQ(reactor_.active_timers(), 0u);
+  EXPECT_TRUE(connection.deliveries.empty());
+}
+
+TEST_F(ConnectionTest, ZeroLingerTimeoutClosesAtOnce) {
+  Connection::Limits limits;
+  limits.linger_timeout = std::chrono::milliseconds(0);
+  TestConnection& connection = open(limits);
+  connection.close();
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(log_, (Log{"close", "release"}));
+  EXPECT_EQ(reactor_.active_timers(), 0u);
+}
+
+TEST_F(ConnectionTest, CloseAfterThePeersEofClosesAtOnceWithoutLinger) {
+  TestConnection& connection = open();
+  connection.peer_shutdown_hook = [] {};  // stays open, e.g. to answer first
+  ASSERT_EQ(::shutdown(pair_.peer(), SHUT_WR), 0);
+  readable();
+  ASSERT_FALSE(connection.closed());
+  connection.close();
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(log_, (Log{"peer shutdown", "close", "release"}));
+  EXPECT_EQ(reactor_.active_timers(), 0u);
+}
+
+TEST_F(ConnectionTest, ThePeersEofWhileTheReplyFlushesClosesOnceFlushedWithoutLinger) {
+  TestConnection& connection = open();
+  block_next_write();
+  connection.send("reply");
+  connection.close();
+  ASSERT_EQ(::shutdown(pair_.peer(), SHUT_WR), 0);
+  readable();
+  EXPECT_TRUE(log_.empty());  // no on_peer_shutdown() once closing
+  EXPECT_EQ(poller().interest(fd_), kWrite);
+  writable();
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(log_, (Log{"close", "release"}));
+  EXPECT_EQ(reactor_.active_timers(), 0u);
+  EXPECT_EQ(peer_read().bytes, "reply");
+}
+
+TEST_F(ConnectionTest, AbortDuringLingerClosesAtOnce) {
+  TestConnection& connection = open();
+  connection.close();
+  ASSERT_EQ(reactor_.active_timers(), 1u);
+  connection.abort();
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(log_, (Log{"close", "release"}));
+  EXPECT_FALSE(poller().watching(fd_));
+  EXPECT_EQ(reactor_.active_timers(), 0u);
+  clock_.advance(Connection::Limits{}.linger_timeout);
+  reactor_.run_once(kNoWait);
+  EXPECT_EQ(log_.size(), 2u);
+}
+
+TEST_F(ConnectionTest, DestroyedDuringLingerMakesNoCallbacks) {
+  open();
+  connection_->close();
+  ASSERT_EQ(reactor_.active_timers(), 1u);
+  connection_.reset();
+  EXPECT_TRUE(log_.empty());
+  EXPECT_FALSE(poller().watching(fd_));
+  EXPECT_EQ(reactor_.active_timers(), 0u);
+  clock_.advance(Connection::Limits{}.linger_timeout);
+  reactor_.run_once(kNoWait);
+  EXPECT_TRUE(log_.empty());
+}
+
+TEST_F(ConnectionTest, IdleTimeoutDuringLingerFinishesTheClose) {
+  TestConnection& connection = open();
+  IdleTracker tracker(reactor_, std::chrono::milliseconds(50));
+  tracker.add(connection);
+  connection.close();
+  clock_.advance(std::chrono::milliseconds(40));
+  peer_send("discarded input is no sign of life");
+  dispatch(kReadable);
+  clock_.advance(std::chrono::milliseconds(10));
+  reactor_.run_once(kNoWait);
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(log_, (Log{"close", "release"}));  // no on_idle() once closing
+  EXPECT_EQ(reactor_.active_timers(), 0u);
+}
+
+TEST_F(ConnectionTest, IdleTimeoutWhileTheCloseCannotFlushAborts) {
+  TestConnection& connection = open();
+  IdleTracker tracker(reactor_, std::chrono::milliseconds(50));
+  tracker.add(connection);
+  block_next_write();
+  connection.send("never taken");
+  connection.close();
+  clock_.advance(std::chrono::milliseconds(50));
+  reactor_.run_once(kNoWait);
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(log_, (Log{"close", "release"}));
+  EXPECT_EQ(peer_read().bytes, "");
+}
+
+// The EventHandler controls that would bypass the connection's states are not callable.
+template <typename T, typename = void>
+struct CanStop : std::false_type {};
+template <typename T>
+struct CanStop<T, std::void_t<decltype(std::declval<T&>().stop())>> : std::true_type {};
+template <typename T, typename = void>
+struct CanSetInterest : std::false_type {};
+template <typename T>
+struct CanSetInterest<T, std::void_t<decltype(std::declval<T&>().set_interest(kRead))>>
+    : std::true_type {};
+template <typename T, typename = void>
+struct CanEnable : std::false_type {};
+template <typename T>
+struct CanEnable<T, std::void_t<decltype(std::declval<T&>().enable(kRead))>> : std::true_type {};
+template <typename T, typename = void>
+struct CanDisable : std::false_type {};
+template <typename T>
+struct CanDisable<T, std::void_t<decltype(std::declval<T&>().disable(kRead))>> : std::true_type {};
+template <typename T, typename = void>
+struct CanStartOnAnyFd : std::false_type {};
+template <typename T>
+struct CanStartOnAnyFd<
+    T, std::void_t<decltype(std::declval<T&>().start(std::declval<Reactor&>(), 0, kRead))>>
+    : std::true_type {};
+
+TEST(ConnectionApi, HidesTheEventHandlerControlsThatBypassItsStates) {
+  EXPECT_FALSE(CanStop<TestConnection>::value);
+  EXPECT_FALSE(CanSetInterest<TestConnection>::value);
+  EXPECT_FALSE(CanEnable<TestConnection>::value);
+  EXPECT_FALSE(CanDisable<TestConnection>::value);
+  EXPECT_FALSE(CanStartOnAnyFd<TestConnection>::value);
+  // What only reports stays public; so do the plain EventHandler's controls.
+  EXPECT_TRUE(CanStop<EventHandler>::value);
+  EXPECT_TRUE(CanSetInterest<EventHandler>::value);
 }
 
 TEST_F(ConnectionTest, AbortInsideOnData) {
@@ -609,6 +807,25 @@ TEST_F(ConnectionTest, PollerRefusingAnInterestChangeAborts) {
   EXPECT_EQ(log_, (Log{"close", "release"}));
 }
 
+// Output a ByteBuffer cannot hold (past 4 GiB, or no memory) aborts the connection instead of
+// throwing out of send(): what was written already would leave a hole in the stream.
+TEST_F(ConnectionTest, SendThatCannotBeQueuedAbortsTheConnection) {
+  TestConnection& connection = open();
+  // Address space only: readable zero pages, none of which is touched.
+  const std::size_t size = (std::size_t{4} << 30) + 1;
+  void* const region =
+      ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  ASSERT_NE(region, MAP_FAILED);
+  block_next_write();
+  connection.send("queued first");
+  EXPECT_NO_THROW(connection.send({static_cast<const char*>(region), size}));
+  ::munmap(region, size);
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(log_, (Log{"close", "release"}));
+  EXPECT_EQ(connection.buffer_capacity(), 0u);
+  EXPECT_FALSE(poller().watching(fd_));
+}
+
 TEST_F(ConnectionTest, DestroyedWhileOpenClosesTheSocketWithoutCallbacks) {
   TestConnection& connection = open();
   block_next_write();
@@ -621,31 +838,33 @@ TEST_F(ConnectionTest, DestroyedWhileOpenClosesTheSocketWithoutCallbacks) {
   EXPECT_TRUE(read.eof || read.error == ECONNRESET);
 }
 
-// Readiness fetched in the same batch as a handler that closes us must not make us read (the
-// reactor respects interest dropped earlier in the batch).
-TEST_F(ConnectionTest, ReadinessFetchedBeforeACloseInTheSameBatchIsIgnored) {
-  TestConnection& closing = open();
-  block_next_write();
-  closing.send("pending");  // keeps it registered (for writing) after close()
+// Readiness fetched in the same batch as a handler that pauses our reading must not make us read
+// (the reactor respects interest dropped earlier in the batch).
+TEST_F(ConnectionTest, ReadinessFetchedBeforeAPauseInTheSameBatchIsIgnored) {
+  Connection::Limits limits;
+  limits.high_water_mark = 4;
+  limits.low_water_mark = 0;
+  TestConnection& paused = open(limits);
   testing::SocketPair other_pair;
   const int other_fd = other_pair.local();
   TestConnection other(Socket(other_pair.release_local()), {}, log_);
   other.start(reactor_);
   other.data_hook = [&](std::string_view bytes) {
-    closing.close();
+    block_next_write();
+    paused.send("past the mark");
     return bytes.size();
   };
-  other_pair.send_to_local("close the other one");
+  other_pair.send_to_local("pause the other one");
   peer_send("too late");
   poller().inject(other_fd, kReadable);
   poller().inject(fd_, kReadable);
   reactor_.run_once(kNoWait);
-  EXPECT_TRUE(closing.deliveries.empty());
-  EXPECT_FALSE(closing.closed());
+  EXPECT_TRUE(paused.deliveries.empty());
+  EXPECT_TRUE(paused.reading_paused());
   writable();
-  EXPECT_TRUE(closing.closed());
-  EXPECT_EQ(peer_read().bytes, "pending");
-  other.close();
+  EXPECT_EQ(peer_read().bytes, "past the mark");
+  readable();
+  EXPECT_EQ(paused.deliveries, (Log{"too late"}));
 }
 
 TEST_F(ConnectionTest, SendBeforeStartIsRegisteredByStart) {
@@ -658,6 +877,81 @@ TEST_F(ConnectionTest, SendBeforeStartIsRegisteredByStart) {
   writable();
   EXPECT_EQ(peer_read().bytes, "early");
   connection.close();
+}
+
+// A loopback TCP connection: the accepted end for a Connection, the client end for the test.
+struct TcpPair {
+  TcpPair() {
+    const auto loopback = InetAddress::parse("127.0.0.1", 0);
+    Socket listener = listen_tcp(*loopback);
+    client = connect_tcp(*InetAddress::local_of(listener.fd()));
+    accepted = Socket(::accept4(listener.fd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+  }
+  Socket client;
+  Socket accepted;
+};
+
+void set_buffer_size(const Socket& socket, int option, int bytes) {
+  ASSERT_EQ(::setsockopt(socket.fd(), SOL_SOCKET, option, &bytes, sizeof bytes), 0);
+}
+
+// A pipelining client: its next request is already on the way when the server answers the first
+// one and closes. The reply must arrive whole and end in an orderly EOF: a close with the next
+// request unread would make the kernel reset the connection and drop the reply's unsent part.
+TEST(ConnectionOverTcp, CloseWithUnreadInputDeliversTheWholeReplyThenEof) {
+  Reactor reactor;
+  TcpPair tcp;
+  ASSERT_TRUE(tcp.accepted.valid());
+  // Small fixed buffers (no autotuning), so most of the reply is still queued at close().
+  set_buffer_size(tcp.accepted, SO_SNDBUF, 16 << 10);
+  set_buffer_size(tcp.client, SO_RCVBUF, 16 << 10);
+  std::string reply(256 << 10, '\0');
+  for (std::size_t i = 0; i < reply.size(); ++i)
+    reply[i] = static_cast<char>('a' + i % 26);
+
+  std::vector<std::string> log;
+  TestConnection connection(std::move(tcp.accepted), {}, log);
+  connection.data_hook = [&](std::string_view bytes) {
+    connection.send(reply);
+    connection.close();
+    return bytes.size();
+  };
+  connection.start(reactor);
+
+  const std::string request = "request\n" + std::string(64 << 10, 'p');
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  const auto in_time = [&] { return std::chrono::steady_clock::now() < deadline; };
+  // The client reads nothing until it has written all of its input.
+  std::size_t written = 0;
+  while (written < request.size() && in_time()) {
+    const ssize_t n =
+        ::send(tcp.client.fd(), request.data() + written, request.size() - written, MSG_NOSIGNAL);
+    if (n > 0) written += static_cast<std::size_t>(n);
+    reactor.run_once(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(written, request.size()) << "the client could not write all of its input";
+  EXPECT_TRUE(log.empty());  // still flushing
+
+  PeerRead received;
+  while (!received.eof && in_time()) {
+    const PeerRead chunk = read_all(tcp.client.fd());
+    received.bytes += chunk.bytes;
+    received.eof = chunk.eof;
+    received.error = chunk.error;
+    if (received.error != EAGAIN) break;
+    reactor.run_once(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(received.error, 0) << std::strerror(received.error);
+  EXPECT_TRUE(received.eof);
+  EXPECT_EQ(received.bytes.size(), reply.size());
+  EXPECT_TRUE(received.bytes == reply);
+  EXPECT_EQ(connection.deliveries.size(), 1u);  // what came after close() was not delivered
+
+  // The client's own close ends the linger.
+  tcp.client.reset();
+  while (log.empty() && in_time())
+    reactor.run_once(std::chrono::milliseconds(1));
+  EXPECT_EQ(log, (Log{"close"}));
 }
 
 // Over TCP, abort() is visible to the peer as a reset rather than an orderly end of stream.
