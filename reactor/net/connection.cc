@@ -164,7 +164,7 @@ bool Connection::deliver(std::string_view fresh) {
   if (consumed < fresh.size() && !closed()) return keep(fresh.substr(consumed));
   // update_interest() holds kRead exactly while input is wanted, and a closed connection holds
   // no interest: one bit test instead of re-deriving wants_input().
-  return (interest() & kRead) != 0;
+  return interest().contains(kRead);
 }
 
 bool Connection::deliver_after_kept(std::string_view fresh) {
