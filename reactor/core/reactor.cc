@@ -60,8 +60,6 @@ class Reactor::Waker final : public EventHandler {
   const int fd_;
 };
 
-Reactor::Reactor() : Reactor(make_poller("epoll")) {}
-
 Reactor::Reactor(std::unique_ptr<Poller> poller, const Clock& clock)
     : poller_(std::move(poller)), clock_(clock), now_(clock.now()) {
   ignore_sigpipe_once();

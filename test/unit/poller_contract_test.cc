@@ -15,6 +15,7 @@
 
 #include "reactor/core/poller.h"
 #include "reactor/core/reactor.h"
+#include "reactor/poller/make_poller.h"
 #include "reactor/testing/manual_clock.h"
 #include "reactor/testing/mock_poller.h"
 #include "test/support/socket_pair.h"
