@@ -7,11 +7,11 @@
 #include <utility>
 
 #include "apps/echo_server/echo_connection.h"
-#include "reactor/core/poller.h"
 #include "reactor/core/reactor.h"
 #include "reactor/core/signal_handler.h"
 #include "reactor/core/timer.h"
 #include "reactor/net/socket.h"
+#include "reactor/poller/make_poller.h"
 
 namespace echo {
 namespace {

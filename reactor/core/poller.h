@@ -1,9 +1,9 @@
-// Poller: the readiness source behind a Reactor (epoll, poll, or a mock in tests).
+// Poller: the readiness source behind a Reactor (epoll, poll, or a mock in tests). Core knows only
+// this interface; the concrete pollers and make_poller() live in reactor/poller/.
 // Ownership: a Poller is owned by exactly one Reactor and used only on that reactor's thread.
 // It stores handler pointers as opaque tokens and never dereferences them.
 #pragma once
 
-#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -39,8 +39,5 @@ class Poller {
  protected:
   Poller() = default;
 };
-
-// Makes a poller by name: "epoll" or "poll". Throws std::invalid_argument for any other name.
-std::unique_ptr<Poller> make_poller(std::string_view name);
 
 }  // namespace reactor

@@ -45,8 +45,6 @@ class Reactor::Waker final : public EventHandler {
   const int fd_;
 };
 
-Reactor::Reactor() : Reactor(make_poller("epoll")) {}
-
 Reactor::Reactor(std::unique_ptr<Poller> poller, const Clock& clock)
     : poller_(std::move(poller)), clock_(clock), now_(clock.now()) {
   detail::ignore_sigpipe_once();
@@ -198,7 +196,7 @@ int Reactor::dispatch_batch() {
 }
 
 // Interest and readiness share their bit values, so "asked for and ready" is a single AND.
-static_assert(kRead == kReadable && kWrite == kWritable);
+static_assert((kReadable & kRead) == kReadable && (kWritable & kWrite) == kWritable);
 
 int Reactor::dispatch(const Poller::Event& event, EventHandler& handler) {
   // The interest set is read afresh before each callback: an earlier callback in this batch may

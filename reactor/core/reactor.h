@@ -37,7 +37,8 @@ class Reactor {
   using Task = std::function<void()>;
   static constexpr std::chrono::milliseconds kWaitForever{-1};
 
-  // An epoll reactor on the steady clock.
+  // An epoll reactor on the steady clock. Defined in reactor/poller/ with the pollers it needs,
+  // so that core itself depends on no concrete poller.
   Reactor();
   // `clock` must outlive the reactor; tests pass a ManualClock and a MockPoller.
   explicit Reactor(std::unique_ptr<Poller> poller, const Clock& clock = SteadyClock::instance());

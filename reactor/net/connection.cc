@@ -190,7 +190,7 @@ void Connection::on_readable() {
     // reading again would only cost a syscall that returns EAGAIN. update_interest() holds kRead
     // exactly while input is wanted, and a closed connection holds no interest: one bit test
     // instead of re-deriving wants_input().
-    if (static_cast<std::size_t>(n) < kReadBufferSize || (interest() & kRead) == 0) return;
+    if (static_cast<std::size_t>(n) < kReadBufferSize || !interest().contains(kRead)) return;
   }
 }
 

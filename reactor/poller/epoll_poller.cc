@@ -12,17 +12,11 @@ namespace {
 
 // Interest and readiness bits are epoll's own (events.h). Only EPOLLIN and EPOLLOUT are ever
 // registered, so what comes back is those two, EPOLLERR and EPOLLHUP: a mask translates it.
-static_assert(kRead == EPOLLIN && kWrite == EPOLLOUT);
-static_assert(kReadable == EPOLLIN && kWritable == EPOLLOUT && kError == EPOLLERR &&
-              kHangup == EPOLLHUP);
-
-std::uint32_t to_epoll(Interest interest) {
-  return interest & (kRead | kWrite);
-}
-
-Readiness from_epoll(std::uint32_t events) {
-  return static_cast<Readiness>(events & (kReadable | kWritable | kError | kHangup));
-}
+static_assert(kRead.kernel_bits() == EPOLLIN && kWrite.kernel_bits() == EPOLLOUT);
+static_assert(Readiness::from_kernel(EPOLLIN) == kReadable &&
+              Readiness::from_kernel(EPOLLOUT) == kWritable &&
+              Readiness::from_kernel(EPOLLERR) == kError &&
+              Readiness::from_kernel(EPOLLHUP) == kHangup);
 
 }  // namespace
 
@@ -49,7 +43,7 @@ void EpollPoller::remove(int fd, EventHandler* /*handler*/) {
 
 void EpollPoller::control(int op, int fd, Interest interest, EventHandler* handler) {
   epoll_event event{};
-  event.events = to_epoll(interest);
+  event.events = interest.kernel_bits();
   event.data.ptr = handler;
   if (sys().epoll_ctl(epoll_fd_, op, fd, &event) != 0) {
     throw std::system_error(errno, std::generic_category(), "epoll_ctl");
@@ -64,7 +58,8 @@ void EpollPoller::wait(int timeout_ms, std::vector<Event>& out) {
   // one insert: one capacity check per wait rather than per event as push_back would make.
   Event* const events = events_.data();
   for (int i = 0; i < n; ++i) {
-    events[i] = {static_cast<EventHandler*>(ready_[i].data.ptr), from_epoll(ready_[i].events)};
+    events[i] = {static_cast<EventHandler*>(ready_[i].data.ptr),
+                 Readiness::from_kernel(ready_[i].events)};
   }
   out.insert(out.end(), events, events + n);
   if (static_cast<std::size_t>(n) == ready_.size()) {

@@ -1,7 +1,9 @@
+#include "reactor/poller/make_poller.h"
+
 #include <stdexcept>
 #include <string>
 
-#include "reactor/core/poller.h"
+#include "reactor/core/reactor.h"
 #include "reactor/poller/epoll_poller.h"
 #include "reactor/poller/poll_poller.h"
 
@@ -13,5 +15,9 @@ std::unique_ptr<Poller> make_poller(std::string_view name) {
   throw std::invalid_argument("unknown poller '" + std::string(name) +
                               "' (expected epoll or poll)");
 }
+
+// Declared in core, defined here: core knows no concrete poller, and a program that passes its own
+// poller links none (test/layering).
+Reactor::Reactor() : Reactor(make_poller("epoll")) {}
 
 }  // namespace reactor

@@ -8,15 +8,16 @@
 namespace reactor {
 namespace {
 
+// Interest bits are poll's own (events.h); poll reports more kinds of readiness than epoll does
+// for a socket, so they are folded into the four bits one by one.
+static_assert(kRead.kernel_bits() == POLLIN && kWrite.kernel_bits() == POLLOUT);
+
 short to_poll(Interest interest) {
-  short events = 0;
-  if (interest & kRead) events |= POLLIN;
-  if (interest & kWrite) events |= POLLOUT;
-  return events;
+  return static_cast<short>(interest.kernel_bits());
 }
 
 Readiness from_poll(short revents) {
-  Readiness readiness = 0;
+  Readiness readiness{};
   if (revents & (POLLIN | POLLPRI | POLLRDHUP)) readiness |= kReadable;
   if (revents & POLLOUT) readiness |= kWritable;
   if (revents & (POLLERR | POLLNVAL)) readiness |= kError;

@@ -84,10 +84,9 @@ void MockPoller::wait(int timeout_ms, std::vector<Event>& out) {
   for (const auto& [fd, readiness] : pending) {
     const auto it = watched_.find(fd);
     if (it == watched_.end()) continue;
-    Readiness delivered = readiness & (kError | kHangup);
-    if (it->second.interest & kRead) delivered |= readiness & kReadable;
-    if (it->second.interest & kWrite) delivered |= readiness & kWritable;
-    if (delivered != 0) out.push_back({it->second.handler, delivered});
+    const Readiness delivered =
+        (readiness & (kError | kHangup)) | (readiness & it->second.interest);
+    if (delivered) out.push_back({it->second.handler, delivered});
   }
 }
 

@@ -258,7 +258,7 @@ void Harness::on_handler_event(PlainHandler& handler, Interest callback) {
   if (callback == kNoInterest) {
     FUZZ_CHECK(handler.interest() == kNoInterest);  // on_error only with no interest
   } else {
-    FUZZ_CHECK((handler.interest() & callback) != 0);
+    FUZZ_CHECK(handler.interest().contains(callback));
   }
   const Action action = model.action;
   const Scope scope(in_callback_);
@@ -665,7 +665,7 @@ void Harness::inject(std::uint8_t fd_selector, Readiness readiness) {
 
 void Harness::set_level(std::uint8_t fd_selector, Readiness readiness) {
   const int fd = select_fd(fd_selector);
-  if (readiness == 0) {
+  if (!readiness) {
     poller_->clear_ready(fd);
   } else {
     poller_->set_ready(fd, readiness);
@@ -776,11 +776,11 @@ void Harness::check_connection(const ConnectionModel& model) const {
   const Interest interest = connection.interest();
   // Write interest exactly while output is queued; no reading once it cannot or must not go on.
   // A closing connection reads, to discard, until the peer's EOF, whatever its backpressure.
-  FUZZ_CHECK(((interest & kWrite) != 0) == (connection.queued_bytes() > 0));
+  FUZZ_CHECK(interest.contains(kWrite) == (connection.queued_bytes() > 0));
   if (model.state == ConnectionState::kClosing) {
-    if (!model.peer_write_shut && !model.peer_closed) FUZZ_CHECK((interest & kRead) != 0);
+    if (!model.peer_write_shut && !model.peer_closed) FUZZ_CHECK(interest.contains(kRead));
   } else if (model.peer_eof_seen || connection.reading_paused()) {
-    FUZZ_CHECK((interest & kRead) == 0);
+    FUZZ_CHECK(!interest.contains(kRead));
   }
 }
 

@@ -197,7 +197,7 @@ class Harness final : public ConnectionOwner {
 
   // fd selector: % 4 picks a handler's fd, a connection's, a raw fd number, or a closed one.
   void inject(std::uint8_t fd_selector, Readiness readiness);
-  void set_level(std::uint8_t fd_selector, Readiness readiness);  // 0 clears
+  void set_level(std::uint8_t fd_selector, Readiness readiness);  // none clears
   void post_task(const Action& action);
   void advance_clock(Clock::duration by) { clock_.advance(by); }
   void run_once(std::chrono::milliseconds timeout);

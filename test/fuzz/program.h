@@ -93,11 +93,11 @@ inline Action read_action(ByteProgram& program) {
 
 // Bits 0-1 of `code`: kRead, kWrite. Built from the named bits, whatever their values.
 inline Interest interest_from(unsigned code) {
-  return static_cast<Interest>(((code & 1) != 0 ? kRead : 0) | ((code & 2) != 0 ? kWrite : 0));
+  return ((code & 1) != 0 ? kRead : kNoInterest) | ((code & 2) != 0 ? kWrite : kNoInterest);
 }
 // Bits 0-3 of `code`: kReadable, kWritable, kError, kHangup.
 inline Readiness readiness_from(unsigned code) {
-  Readiness readiness = 0;
+  Readiness readiness{};
   if ((code & 1) != 0) readiness |= kReadable;
   if ((code & 2) != 0) readiness |= kWritable;
   if ((code & 4) != 0) readiness |= kError;

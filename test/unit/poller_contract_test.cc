@@ -15,6 +15,7 @@
 
 #include "reactor/core/poller.h"
 #include "reactor/core/reactor.h"
+#include "reactor/poller/make_poller.h"
 #include "reactor/testing/manual_clock.h"
 #include "reactor/testing/mock_poller.h"
 #include "test/support/socket_pair.h"
@@ -95,7 +96,7 @@ class PollerContractTest : public ::testing::TestWithParam<std::string_view> {
   }
   // Readiness reported for `token` by one wait, which must report it at most once.
   Readiness readiness_of(const EventHandler& token) {
-    Readiness readiness = 0;
+    Readiness readiness{};
     int reports = 0;
     for (const Poller::Event& event : wait()) {
       if (event.handler != &token) continue;
@@ -120,7 +121,7 @@ TEST_P(PollerContractTest, HasItsName) {
 TEST_P(PollerContractTest, ReportsReadinessOfAnAddedFd) {
   SocketPair& pair = open();
   poller_->add(pair.local(), kRead, &token_);
-  EXPECT_EQ(readiness_of(token_), 0);
+  EXPECT_EQ(readiness_of(token_), Readiness{});
 
   adaptor_->make_readable(pair);
   EXPECT_EQ(readiness_of(token_), kReadable);
@@ -215,7 +216,7 @@ TEST_P(PollerContractTest, DuplicateAddThrowsSystemError) {
   } catch (const std::system_error& error) {
     EXPECT_EQ(error.code(), std::errc::file_exists);
   }
-  EXPECT_EQ(readiness_of(token_), 0) << "the failed add must not change the registration";
+  EXPECT_EQ(readiness_of(token_), Readiness{}) << "the failed add must not change the registration";
 }
 
 TEST_P(PollerContractTest, ModifyOfAnUnwatchedFdThrowsSystemError) {

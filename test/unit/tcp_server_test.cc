@@ -21,8 +21,8 @@
 #include <utility>
 #include <vector>
 
-#include "reactor/core/poller.h"
 #include "reactor/core/reactor.h"
+#include "reactor/poller/make_poller.h"
 #include "reactor/testing/manual_clock.h"
 #include "test/support/fake_syscalls.h"
 
