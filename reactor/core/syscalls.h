@@ -78,14 +78,21 @@ inline SyscallSeam sys() {
   return {};
 }
 
-// Makes `call` (a system call returning a negative value on failure) again while it fails with
-// EINTR, and returns its first other result; errno is the call's.
-template <typename Call>
-auto retry_on_eintr(Call&& call) {
-  auto result = call();
+// After `call` (a system call returning a negative value on failure) returned `result`: makes it
+// again while it fails with EINTR, and returns its first other result; errno is the call's.
+// Out of line, so that a per-message caller's first attempt stays straight-line code.
+template <typename Call, typename Result>
+[[gnu::cold, gnu::noinline]] Result retry_while_interrupted(Call call, Result result) {
   while (result < 0 && errno == EINTR)
     result = call();
   return result;
+}
+
+// Makes `call` and retries it while it fails with EINTR (see retry_while_interrupted()).
+template <typename Call>
+auto retry_on_eintr(Call&& call) {
+  const auto result = call();
+  return result >= 0 ? result : retry_while_interrupted(call, result);
 }
 
 // Replaces the Syscalls in force for its lifetime; nests.

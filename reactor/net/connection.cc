@@ -43,17 +43,17 @@ ssize_t receive_some(int fd, char* buffer, std::size_t size) {
   return retry_on_eintr([=] { return sys().recv(fd, buffer, size, 0); });
 }
 
-// One send(), retried on EINTR. MSG_NOSIGNAL: a reset peer makes it fail with EPIPE, whatever the
-// process's SIGPIPE disposition.
+// One send(). MSG_NOSIGNAL: a reset peer makes it fail with EPIPE, whatever the process's SIGPIPE
+// disposition.
 ssize_t send_once(int fd, std::string_view bytes) {
-  return retry_on_eintr([=] { return sys().send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL); });
+  return sys().send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
 }
 
-// send() as above, but a full socket buffer is 0 bytes taken; -1 is an error that ends the
-// connection.
-ssize_t send_some(int fd, std::string_view bytes) {
-  const ssize_t n = send_once(fd, bytes);
-  return n >= 0 || !would_block(errno) ? n : 0;
+// After a send() of `bytes` returned `sent`: retries it while it fails with EINTR, and counts a
+// full socket buffer as 0 bytes taken; -1 is an error that ends the connection.
+ssize_t settle_send(int fd, std::string_view bytes, ssize_t sent) {
+  if (sent < 0) sent = retry_while_interrupted([=] { return send_once(fd, bytes); }, sent);
+  return sent >= 0 || !would_block(errno) ? sent : 0;
 }
 
 // Appends, or returns false if the buffer cannot take the bytes (out of memory, or past its
@@ -127,7 +127,7 @@ void Connection::send(std::string_view bytes) {
 }
 
 void Connection::send_rest(std::string_view bytes, ssize_t written) {
-  if (written < 0 && would_block(errno)) written = 0;
+  written = settle_send(socket_.fd(), bytes, written);
   if (written < 0) {
     abort();
     return;
@@ -196,7 +196,8 @@ void Connection::on_readable() {
 
 void Connection::on_writable() {
   if (output_.empty()) return;
-  const ssize_t written = send_some(socket_.fd(), output_.view());
+  const std::string_view queued = output_.view();
+  const ssize_t written = settle_send(socket_.fd(), queued, send_once(socket_.fd(), queued));
   if (written < 0) {
     abort();
     return;
