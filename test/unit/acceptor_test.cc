@@ -24,6 +24,7 @@
 #include "reactor/testing/manual_clock.h"
 #include "reactor/testing/mock_poller.h"
 #include "test/support/fake_syscalls.h"
+#include "test/support/handler_api.h"
 
 namespace reactor {
 namespace {
@@ -337,37 +338,11 @@ TEST(AcceptorEpollTest, ADestroyedAcceptorGetsNoEventsThroughADuplicateOfItsList
       << "the reactor wrote into the destroyed acceptor";
 }
 
-// Whether the EventHandler calls that manage interest compile on a T from outside it.
-template <typename T, typename = void>
-struct ExposesSetInterest : std::false_type {};
-template <typename T>
-struct ExposesSetInterest<T, std::void_t<decltype(std::declval<T&>().set_interest(kRead))>>
-    : std::true_type {};
-template <typename T, typename = void>
-struct ExposesDisable : std::false_type {};
-template <typename T>
-struct ExposesDisable<T, std::void_t<decltype(std::declval<T&>().disable(kRead))>>
-    : std::true_type {};
-template <typename T, typename = void>
-struct ExposesEnable : std::false_type {};
-template <typename T>
-struct ExposesEnable<T, std::void_t<decltype(std::declval<T&>().enable(kRead))>> : std::true_type {
-};
-template <typename T, typename = void>
-struct ExposesStartOnAnyFd : std::false_type {};
-template <typename T>
-struct ExposesStartOnAnyFd<
-    T, std::void_t<decltype(std::declval<T&>().start(std::declval<Reactor&>(), 0, kRead))>>
-    : std::true_type {};
-
 TEST(AcceptorApiTest, HidesTheEventHandlerCallsThatWouldBypassItsPause) {
-  // The detectors see the calls where they are public.
-  static_assert(ExposesSetInterest<EventHandler>::value && ExposesDisable<EventHandler>::value &&
-                ExposesEnable<EventHandler>::value && ExposesStartOnAnyFd<EventHandler>::value);
-  static_assert(!ExposesSetInterest<Acceptor>::value);
-  static_assert(!ExposesDisable<Acceptor>::value);
-  static_assert(!ExposesEnable<Acceptor>::value);
-  static_assert(!ExposesStartOnAnyFd<Acceptor>::value);
+  static_assert(!testing::ExposesSetInterest<Acceptor>::value);
+  static_assert(!testing::ExposesDisable<Acceptor>::value);
+  static_assert(!testing::ExposesEnable<Acceptor>::value);
+  static_assert(!testing::ExposesStartOnAnyFd<Acceptor>::value);
 }
 
 // Runs `body` in a forked child, so that process-wide changes (RLIMIT_NOFILE) stay there.

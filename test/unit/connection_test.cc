@@ -24,6 +24,7 @@
 #include "reactor/testing/manual_clock.h"
 #include "reactor/testing/mock_poller.h"
 #include "test/support/fake_syscalls.h"
+#include "test/support/handler_api.h"
 #include "test/support/socket_pair.h"
 
 namespace reactor {
@@ -600,40 +601,15 @@ TEST_F(ConnectionTest, IdleTimeoutWhileTheCloseCannotFlushAborts) {
   EXPECT_EQ(peer_read().bytes, "");
 }
 
-// The EventHandler controls that would bypass the connection's states are not callable.
-template <typename T, typename = void>
-struct CanStop : std::false_type {};
-template <typename T>
-struct CanStop<T, std::void_t<decltype(std::declval<T&>().stop())>> : std::true_type {};
-template <typename T, typename = void>
-struct CanSetInterest : std::false_type {};
-template <typename T>
-struct CanSetInterest<T, std::void_t<decltype(std::declval<T&>().set_interest(kRead))>>
-    : std::true_type {};
-template <typename T, typename = void>
-struct CanEnable : std::false_type {};
-template <typename T>
-struct CanEnable<T, std::void_t<decltype(std::declval<T&>().enable(kRead))>> : std::true_type {};
-template <typename T, typename = void>
-struct CanDisable : std::false_type {};
-template <typename T>
-struct CanDisable<T, std::void_t<decltype(std::declval<T&>().disable(kRead))>> : std::true_type {};
-template <typename T, typename = void>
-struct CanStartOnAnyFd : std::false_type {};
-template <typename T>
-struct CanStartOnAnyFd<
-    T, std::void_t<decltype(std::declval<T&>().start(std::declval<Reactor&>(), 0, kRead))>>
-    : std::true_type {};
-
 TEST(ConnectionApi, HidesTheEventHandlerControlsThatBypassItsStates) {
-  EXPECT_FALSE(CanStop<TestConnection>::value);
-  EXPECT_FALSE(CanSetInterest<TestConnection>::value);
-  EXPECT_FALSE(CanEnable<TestConnection>::value);
-  EXPECT_FALSE(CanDisable<TestConnection>::value);
-  EXPECT_FALSE(CanStartOnAnyFd<TestConnection>::value);
+  EXPECT_FALSE(testing::ExposesStop<TestConnection>::value);
+  EXPECT_FALSE(testing::ExposesSetInterest<TestConnection>::value);
+  EXPECT_FALSE(testing::ExposesEnable<TestConnection>::value);
+  EXPECT_FALSE(testing::ExposesDisable<TestConnection>::value);
+  EXPECT_FALSE(testing::ExposesStartOnAnyFd<TestConnection>::value);
   // What only reports stays public; so do the plain EventHandler's controls.
-  EXPECT_TRUE(CanStop<EventHandler>::value);
-  EXPECT_TRUE(CanSetInterest<EventHandler>::value);
+  EXPECT_TRUE(testing::ExposesStop<EventHandler>::value);
+  EXPECT_TRUE(testing::ExposesSetInterest<EventHandler>::value);
 }
 
 TEST_F(ConnectionTest, AbortInsideOnData) {

@@ -19,6 +19,7 @@
 #include "reactor/core/reactor.h"
 #include "reactor/core/signal_handler.h"
 #include "reactor/core/signal_state.h"
+#include "test/support/handler_api.h"
 #include "test/support/socket_pair.h"
 
 namespace reactor::testing {
@@ -106,38 +107,12 @@ TEST(SignalTest, WritingToAClosedPeerFailsWithEpipeInsteadOfKillingTheProcess) {
   EXPECT_EQ(errno, EPIPE);
 }
 
-// The EventHandler members that would bypass a SignalHandler's own registration.
-template <typename T, typename = void>
-struct CanSetInterest : std::false_type {};
-template <typename T>
-struct CanSetInterest<T, std::void_t<decltype(std::declval<T&>().set_interest(kRead))>>
-    : std::true_type {};
-template <typename T, typename = void>
-struct CanEnable : std::false_type {};
-template <typename T>
-struct CanEnable<T, std::void_t<decltype(std::declval<T&>().enable(kRead))>> : std::true_type {};
-template <typename T, typename = void>
-struct CanDisable : std::false_type {};
-template <typename T>
-struct CanDisable<T, std::void_t<decltype(std::declval<T&>().disable(kRead))>> : std::true_type {};
-template <typename T, typename = void>
-struct CanStartOnAnyFd : std::false_type {};
-template <typename T>
-struct CanStartOnAnyFd<
-    T, std::void_t<decltype(std::declval<T&>().start(std::declval<Reactor&>(), 0, kRead))>>
-    : std::true_type {};
-template <typename T, typename = void>
-struct CanStop : std::false_type {};
-template <typename T>
-struct CanStop<T, std::void_t<decltype(std::declval<T&>().stop())>> : std::true_type {};
-
 TEST(SignalTest, OnlyTheHarmlessPartOfTheHandlerApiIsPublic) {
-  static_assert(!CanSetInterest<RecordingSignalHandler>::value);
-  static_assert(!CanEnable<RecordingSignalHandler>::value);
-  static_assert(!CanDisable<RecordingSignalHandler>::value);
-  static_assert(!CanStartOnAnyFd<RecordingSignalHandler>::value);
-  static_assert(CanStop<RecordingSignalHandler>::value);
-  static_assert(CanSetInterest<EventHandler>::value, "the detector must see a public member");
+  static_assert(!ExposesSetInterest<RecordingSignalHandler>::value);
+  static_assert(!ExposesEnable<RecordingSignalHandler>::value);
+  static_assert(!ExposesDisable<RecordingSignalHandler>::value);
+  static_assert(!ExposesStartOnAnyFd<RecordingSignalHandler>::value);
+  static_assert(ExposesStop<RecordingSignalHandler>::value);
 }
 
 // The SigIgn and SigBlk masks of a child started with fork() and exec() of /bin/sh.
