@@ -201,8 +201,8 @@ static_assert((kReadable & kRead) == kReadable && (kWritable & kWrite) == kWrita
 int Reactor::dispatch(const Poller::Event& event, EventHandler& handler) {
   // The interest set is read afresh before each callback: an earlier callback in this batch may
   // have changed it, and a handler must not be called for what it no longer asks for.
-  // The readiness is copied first: a callback cannot change it, but the compiler would reload it
-  // after every call, and testing the copy lets a read-only event skip the write test at once.
+  // The readiness is taken once: no callback changes it, and a read-only event then skips the
+  // write test at once.
   const Readiness ready = event.readiness;
   if (ready & (kError | kHangup)) return dispatch_failure(event, handler);
   int callbacks = 0;

@@ -121,7 +121,7 @@ void Connection::send(std::string_view bytes) {
     return;
   }
   // One send straight to the socket. All but "the kernel took everything" is handled out of
-  // line, which keeps the per-message path to a few instructions around the call.
+  // line, so the per-message path is little more than the call (see docs/benchmarks.md).
   const ssize_t written = send_once(socket_.fd(), bytes);
   if (static_cast<std::size_t>(written) != bytes.size()) send_rest(bytes, written);
 }
