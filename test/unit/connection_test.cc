@@ -974,10 +974,6 @@ TEST_F(ConnectionTest, NoFlushTimeoutByDefault) {
   EXPECT_FALSE(connection.closed());
 }
 
-TEST(ConnectionLayout, FitsItsPerConnectionMemoryBudget) {
-  EXPECT_LE(sizeof(Connection), 192u);
-}
-
 TEST(ConnectionApi, HidesTheEventHandlerControlsThatBypassItsStates) {
   EXPECT_FALSE(testing::ExposesStop<TestConnection>::value);
   EXPECT_FALSE(testing::ExposesSetInterest<TestConnection>::value);
