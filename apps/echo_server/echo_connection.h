@@ -28,7 +28,7 @@ class EchoConnection final : public reactor::Connection {
     send(bytes);
     return bytes.size();
   }
-  void on_close() override { listener_.connection_closed(); }
+  void on_close(reactor::CloseReason) override { listener_.connection_closed(); }
 
   CloseListener& listener_;
 };

@@ -1,7 +1,9 @@
 // Connection: an EventHandler for one connected TCP stream, with output queueing, backpressure,
-// half-close, graceful (lingering) close() and immediate abort(). Subclass it and override
-// on_data(). It manages its own registration, so EventHandler's controls (stop(), set_interest(),
-// enable(), disable(), start(reactor, fd, interest)) are private: they would bypass its states.
+// pause/resume of reading, half-close, graceful (lingering) close() and immediate abort().
+// Subclass it and override on_data(); on_high_water() and on_drained() let a producer that is not
+// driven by input bound its output, and on_close() says why the connection ended. It manages its
+// own registration, so EventHandler's controls (stop(), set_interest(), enable(), disable(),
+// start(reactor, fd, interest)) are private: they would bypass its states.
 //
 // Memory: incoming bytes are read into one buffer per thread and handed to on_data() in place; a
 // connection keeps storage only for input its on_data() left unconsumed and output the kernel
@@ -10,8 +12,8 @@
 // (close, abort, destruction). Whoever owns the Connection (a TcpServer, or the user) is told
 // through ConnectionOwner::release() once its socket is closed, and must not delete it inside a
 // callback (use Reactor::destroy_later). Any member may be called from inside its callbacks; a
-// read error, reset or hang-up aborts the connection quietly (on_close(), no exception), and so
-// does output that cannot be queued: send() never throws.
+// read error, reset or hang-up aborts the connection quietly (on_close(reason), no exception),
+// and so does output that cannot be queued: send() never throws.
 // Threads: as EventHandler, everything on the reactor's thread.
 #pragma once
 
@@ -21,13 +23,16 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <utility>
 
 #include "reactor/core/clock.h"
 #include "reactor/core/event_handler.h"
 #include "reactor/net/byte_buffer.h"
+#include "reactor/net/close_reason.h"
 #include "reactor/net/socket.h"
+#include "reactor/net/socket_address.h"
 
 namespace reactor {
 
@@ -46,13 +51,18 @@ class ConnectionOwner {
 class Connection : public EventHandler {
  public:
   struct Limits {
-    std::size_t high_water_mark = 1 << 20;   // queued output above which reading pauses
+    // Queued output above which reading pauses (and on_high_water() is called).
+    std::size_t high_water_mark = 1 << 20;
     std::size_t low_water_mark = 256 << 10;  // queued output at or below which reading resumes
     std::size_t max_input = 1 << 20;  // unconsumed input beyond which the connection is aborted
     // How long close() waits for the peer's EOF after the output is flushed and the write side
     // shut, reading and discarding its input meanwhile; then the socket is closed anyway. Zero:
     // close at once (unread input then makes the kernel reset the connection).
     std::chrono::milliseconds linger_timeout{2000};
+    // How long close() and shutdown() wait for queued output to be flushed, counted from the
+    // call; then the connection is aborted (CloseKind::kFlushTimeout). Zero: no bound (an idle
+    // timeout still ends a close whose peer reads nothing).
+    std::chrono::milliseconds flush_timeout{0};
   };
 
   // Two constructors rather than a default argument: a nested struct's member initializers cannot
@@ -85,21 +95,44 @@ class Connection : public EventHandler {
   // blocked in its own send from deadlocking with us. If the peer has already shut down its side
   // (EOF read), nothing more can arrive: the socket closes as soon as the output is flushed
   // (before returning, if nothing is queued), with no linger. An idle timeout while closing ends
-  // the close: at once if the output is flushed, by abort() if not. on_close() and
-  // ConnectionOwner::release() come when the socket is really closed, so an owner keeps (and a
-  // TcpServer counts) a closing connection until then.
+  // the close: at once if the output is flushed, by abort() if not; so does Limits::flush_timeout
+  // while the output is still flushing. close() overrides pause_reading(): the input is discarded.
+  // on_close() and ConnectionOwner::release() come when the socket is really closed, so an owner
+  // keeps (and a TcpServer counts) a closing connection until then.
   void close();
   // Immediate close, also of a closing connection: queued output is discarded and the peer gets a
-  // reset. on_close() runs before it returns.
-  void abort();
+  // reset. on_close() runs before it returns, with `reason` (a relay may pass on the other side's).
+  void abort() { abort(CloseReason{CloseKind::kAborted, 0}); }
+  void abort(CloseReason reason);
+
+  // Stops reading until resume_reading(), whatever the output does: unread input waits in the
+  // kernel, whose flow control then slows the peer. Backpressure applies on top of it: while
+  // queued output is above the high-water mark the connection does not read, paused or not, so
+  // resume_reading() of such a connection reads again only once the output drains to the
+  // low-water mark. A paused connection still notices a reset (the poller reports errors with no
+  // interest). It does not learn of the peer's EOF, which waits behind the unread input, until it
+  // resumes; a hang-up of both directions parks it until then. Ignored once closing or closed.
+  void pause_reading();
+  void resume_reading();
+  // Not reading: paused by the user, or held by backpressure.
+  bool reading_paused() const { return paused_by_user_ || over_high_water_; }
+  bool paused_by_user() const { return paused_by_user_; }
+  // Queued output went above the high-water mark and has not yet drained to the low-water mark.
+  bool over_high_water() const { return over_high_water_; }
 
   std::size_t queued_bytes() const { return output_.size(); }
-  bool reading_paused() const { return reading_paused_; }
   // Bytes of buffer storage held for unconsumed input and queued output (0 when idle).
   std::size_t buffer_capacity() const { return input_.capacity() + output_.capacity(); }
   // The socket is closed (not merely closing: see close()).
   bool closed() const { return state_ == State::kClosed; }
   const Socket& socket() const { return socket_; }
+  // The addresses of the two ends, asked of the kernel on each call (getpeername, getsockname),
+  // so a connection stores none. std::nullopt once closed, or if the kernel cannot tell (a peer
+  // that has reset may have no name any more).
+  std::optional<SocketAddress> peer_address() const { return SocketAddress::peer_of(fd_or_none()); }
+  std::optional<SocketAddress> local_address() const {
+    return SocketAddress::local_of(fd_or_none());
+  }
 
   // Owner bookkeeping: `tag` is the owner's own (e.g. a slot index); the connection only keeps it.
   void set_owner(ConnectionOwner* owner, std::size_t tag);
@@ -118,15 +151,24 @@ class Connection : public EventHandler {
   virtual std::size_t on_data(std::string_view bytes) = 0;
   // The peer shut down its side (EOF). The default closes once queued output is flushed.
   virtual void on_peer_shutdown() { close(); }
-  // No input for the idle timeout of the IdleTracker watching this connection (not called once
-  // closing). Default: abort().
-  virtual void on_idle() { abort(); }
-  // Closed for whatever reason (close, abort, reset, error); the socket is gone. Called once.
-  virtual void on_close() {}
+  // No activity for the idle timeout of the IdleTracker watching this connection (not called
+  // once closing). Default: abort with CloseKind::kIdleTimeout.
+  virtual void on_idle() { abort(CloseReason{CloseKind::kIdleTimeout, 0}); }
+  // Queued output went above Limits::high_water_mark (`queued` bytes): called once per crossing,
+  // and again only after the output has drained to the low-water mark. Reading is paused by then.
+  // A producer not driven by input (a timer, a broadcast, a relay) stops here and restarts in
+  // on_drained(), which bounds its output too.
+  virtual void on_high_water(std::size_t queued) { static_cast<void>(queued); }
+  // Output that had to be queued has all been taken by the kernel (write complete). Not called
+  // for a send() the kernel took whole: queued_bytes() is then 0 when send() returns. Not called
+  // once shutting down or closing.
+  virtual void on_drained() {}
+  // Closed (why: `reason`); the socket is gone. Called once.
+  virtual void on_close(CloseReason reason) { static_cast<void>(reason); }
 
  private:
   friend class IdleTracker;
-  class LingerTimer;
+  class CloseTimer;
   // Ordered: every state from kClosing on reads only to discard.
   enum class State : unsigned char {
     kOpen,
@@ -143,6 +185,7 @@ class Connection : public EventHandler {
     std::uint32_t low_water_mark;
     std::uint32_t max_input;
     std::uint32_t linger_timeout_ms;
+    std::uint32_t flush_timeout_ms;
   };
 
   using EventHandler::disable;
@@ -164,6 +207,8 @@ class Connection : public EventHandler {
   [[gnu::cold]] void keep(std::string_view unconsumed);
   // After a write of `bytes` straight to the socket took only `written` (-1: failed, see errno).
   [[gnu::cold]] void send_rest(std::string_view bytes, ssize_t written);
+  // Output the kernel took counts as activity for the idle tracker.
+  [[gnu::cold]] void output_activity();
   // Queues what the kernel did not take and asks for write readiness.
   [[gnu::cold]] void queue(std::string_view bytes);
   void peer_shut_down();
@@ -171,31 +216,47 @@ class Connection : public EventHandler {
   void output_flushed();
   // close() with the output flushed: closes at once, or shuts the write side and lingers.
   void finish_close();
-  // The IdleTracker found no input for its timeout.
+  // shutdown() or close() with output queued: starts Limits::flush_timeout, if it is on.
+  void bound_flush();
+  // Allocates the close timer unless there is one; false if it cannot (no memory, not started).
+  bool make_close_timer();
+  // Starts the close timer for `timeout_ms`, allocating it if need be; false if it cannot be.
+  bool start_close_timer(std::uint32_t timeout_ms);
+  // The close timer fired: the flush took too long, or the linger is over.
+  void close_timer_expired();
+  // The IdleTracker found no activity for its timeout.
   void idle_timeout();
-  // Deregisters, then closes the socket; calls on_close() and tells the owner.
-  void close_now();
+  // Why a graceful close ended: who closed first.
+  CloseReason graceful_reason() const;
+  // Deregisters, then closes the socket; calls on_close(reason) and tells the owner.
+  void close_now(CloseReason reason);
+  int fd_or_none() const { return closed() ? -1 : socket_.fd(); }
   bool wants_input() const;
   Interest wanted_interest() const;
   // Recomputes backpressure and sets the interest the state calls for (no call if unchanged).
   void update_interest();
 
   Socket socket_;
+  KeptLimits limits_;  // next to the socket's 4 bytes, so neither is padded
   ByteBuffer input_;
   ByteBuffer output_;
-  KeptLimits limits_;
-  // Only while lingering, so that an open connection pays a null pointer for it.
-  std::unique_ptr<LingerTimer> linger_timer_;
+  // Only while closing (flush timeout, linger) or parked, so that an open connection pays a null
+  // pointer for it.
+  std::unique_ptr<CloseTimer> close_timer_;
   ConnectionOwner* owner_ = nullptr;
   std::size_t owner_tag_ = 0;
-  // IdleTracker's intrusive list, ordered by last input.
+  // IdleTracker's intrusive list, ordered by last activity.
   IdleTracker* idle_tracker_ = nullptr;
   Connection* idle_prev_ = nullptr;
   Connection* idle_next_ = nullptr;
-  Clock::time_point last_input_{};
+  Clock::time_point last_activity_{};
   State state_ = State::kOpen;
-  bool reading_paused_ = false;
-  bool peer_shut_down_ = false;  // EOF read: no more input will come
+  bool over_high_water_ = false;  // backpressure: see over_high_water()
+  bool paused_by_user_ = false;
+  bool peer_shut_down_ = false;      // EOF read: no more input will come
+  bool peer_closed_first_ = false;   // the EOF came while open: see CloseKind::kPeerClosed
+  bool output_is_activity_ = false;  // set by an IdleTracker that counts output
+  bool parked_ = false;  // both directions hung up while paused: deregistered until resumed
 };
 
 }  // namespace reactor

@@ -5,8 +5,8 @@
 
 namespace reactor {
 
-IdleTracker::IdleTracker(Reactor& reactor, std::chrono::milliseconds timeout)
-    : reactor_(reactor), timeout_(timeout), timer_([this] { reap(); }) {}
+IdleTracker::IdleTracker(Reactor& reactor, std::chrono::milliseconds timeout, Activity activity)
+    : reactor_(reactor), timeout_(timeout), activity_(activity), timer_([this] { reap(); }) {}
 
 IdleTracker::~IdleTracker() {
   while (oldest_ != nullptr)
@@ -17,14 +17,15 @@ void IdleTracker::add(Connection& connection) {
   if (!enabled()) return;
   if (connection.idle_tracker_ != nullptr) connection.idle_tracker_->remove(connection);
   connection.idle_tracker_ = this;
-  connection.last_input_ = reactor_.now();
+  connection.output_is_activity_ = activity_ == Activity::kInputAndOutput;
+  connection.last_activity_ = reactor_.now();
   link_newest(connection);
   if (oldest_ == &connection) arm();
 }
 
 void IdleTracker::touch(Connection& connection) {
   if (connection.idle_tracker_ != this) return;
-  connection.last_input_ = reactor_.now();
+  connection.last_activity_ = reactor_.now();
   if (newest_ == &connection) return;
   unlink(connection);
   link_newest(connection);
@@ -34,6 +35,7 @@ void IdleTracker::remove(Connection& connection) {
   if (connection.idle_tracker_ != this) return;
   unlink(connection);
   connection.idle_tracker_ = nullptr;
+  connection.output_is_activity_ = false;
   if (oldest_ == nullptr) timer_.stop();
 }
 
@@ -64,7 +66,7 @@ void IdleTracker::unlink(Connection& connection) {
 
 void IdleTracker::reap() {
   const Clock::time_point now = reactor_.now();
-  while (oldest_ != nullptr && now - oldest_->last_input_ >= timeout_) {
+  while (oldest_ != nullptr && now - oldest_->last_activity_ >= timeout_) {
     Connection& idle = *oldest_;
     // Its idle clock restarts first, so a connection that on_idle() keeps open is told again
     // only after another full timeout, and this loop moves past it.
@@ -79,7 +81,7 @@ void IdleTracker::arm() {
     timer_.stop();
     return;
   }
-  const Clock::time_point deadline = oldest_->last_input_ + timeout_;
+  const Clock::time_point deadline = oldest_->last_activity_ + timeout_;
   timer_.start(reactor_, deadline - reactor_.clock().now());
 }
 

@@ -1,7 +1,8 @@
-// IdleTracker: reaps connections that received no input for a fixed timeout. All connections
-// share the timeout, so an intrusive list ordered by last input does the job in O(1) per read
-// (move to the tail) with one TimerHandler for the whole list, armed for the oldest connection:
-// no per-connection timer, no heap operation per message.
+// IdleTracker: reaps connections that showed no activity for a fixed timeout. Activity is input,
+// and optionally output the kernel took too (Activity::kInputAndOutput). All connections share
+// the timeout, so an intrusive list ordered by last activity does the job in O(1) per read (move
+// to the tail) with one TimerHandler for the whole list, armed for the oldest connection: no
+// per-connection timer, no heap operation per message.
 // When the timer fires, every connection idle for the timeout gets Connection::on_idle() (its
 // idle clock restarts, so one it keeps open is told again a timeout later), or, if it is already
 // closing, has its close finished; then the timer is armed for the new oldest.
@@ -20,13 +21,22 @@ class Reactor;
 
 class IdleTracker {
  public:
+  enum class Activity : unsigned char {
+    // Only input: periodic output (a status broadcast) does not keep a silent peer alive.
+    kInput,
+    // Output the kernel took counts too (from send(), or a flush of queued output while open),
+    // for peers that only listen. Costs a touch per write, on connections of this tracker only.
+    kInputAndOutput,
+  };
+
   // A zero or negative timeout disables tracking: add() does nothing.
-  IdleTracker(Reactor& reactor, std::chrono::milliseconds timeout);
+  IdleTracker(Reactor& reactor, std::chrono::milliseconds timeout,
+              Activity activity = Activity::kInput);
   ~IdleTracker();  // forgets every connection
 
-  // Starts tracking (leaving any other tracker); the input clock starts at the loop's now().
+  // Starts tracking (leaving any other tracker); the idle clock starts at the loop's now().
   void add(Connection& connection);
-  void touch(Connection& connection);  // input arrived: move to the tail
+  void touch(Connection& connection);  // activity: move to the tail
   void remove(Connection& connection);
   bool enabled() const { return timeout_ > Clock::duration::zero(); }
 
@@ -39,6 +49,7 @@ class IdleTracker {
 
   Reactor& reactor_;
   Clock::duration timeout_;
+  Activity activity_;
   Connection* oldest_ = nullptr;
   Connection* newest_ = nullptr;
   CallbackTimer timer_;

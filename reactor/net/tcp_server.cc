@@ -24,7 +24,7 @@ TcpServer::TcpServer(Reactor& reactor, Socket listener, Factory factory, const O
       acceptor_(
           std::move(listener), [this](Socket socket) { accept(std::move(socket)); },
           options.acceptor),
-      idle_tracker_(reactor, options.idle_timeout) {}
+      idle_tracker_(reactor, options.idle_timeout, options.idle_activity) {}
 
 TcpServer::~TcpServer() {
   // Each abort runs the connection's on_close() and release() while this server is still whole.

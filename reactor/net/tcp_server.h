@@ -2,10 +2,10 @@
 // A connection that closes is released at once and deleted after the current iteration
 // (Reactor::destroy_later), so connections may close themselves inside their own callbacks.
 // Optional limits: a connection count (past it, a new connection is accepted and closed at once;
-// existing ones are unaffected) and an idle timeout (no input for that long:
-// Connection::on_idle()). Several TcpServers, one per reactor thread, may listen on one port
-// (SO_REUSEPORT) and share a ConnectionCounter so that the limit and the count hold across threads.
-// Ownership: owns the Acceptor, the connections and the IdleTracker. Destroyed outside the
+// existing ones are unaffected) and an idle timeout (no input, or optionally no input or output,
+// for that long: Connection::on_idle()). Several TcpServers, one per reactor thread, may listen on
+// one port (SO_REUSEPORT) and share a ConnectionCounter so that the limit and the count hold across
+// threads. Ownership: owns the Acceptor, the connections and the IdleTracker. Destroyed outside the
 // reactor's callbacks, it destroys its connections before it returns; inside one, it aborts them
 // at once but leaves their deletion to the end of the iteration, since one of them may be on the
 // stack. It must not be destroyed inside its own factory or a for_each_connection() visitor.
@@ -43,6 +43,8 @@ class TcpServer final : private ConnectionOwner {
   struct Options {
     std::size_t max_connections = 0;            // 0: unlimited
     std::chrono::milliseconds idle_timeout{0};  // 0: off
+    // What keeps a connection from being idle: input only (the default), or output too.
+    IdleTracker::Activity idle_activity = IdleTracker::Activity::kInput;
     Acceptor::Options acceptor;
   };
 

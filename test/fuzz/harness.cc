@@ -98,7 +98,7 @@ void EchoConnection::on_peer_shutdown() {
 void EchoConnection::on_idle() {
   harness_.on_connection_idle(*this);
 }
-void EchoConnection::on_close() {
+void EchoConnection::on_close(CloseReason) {
   harness_.on_connection_close(*this);
 }
 

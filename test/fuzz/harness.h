@@ -72,7 +72,7 @@ class EchoConnection final : public Connection {
   std::size_t on_data(std::string_view bytes) override;
   void on_peer_shutdown() override;
   void on_idle() override;
-  void on_close() override;
+  void on_close(CloseReason reason) override;
 
   Harness& harness_;
   const std::size_t id_;

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -13,7 +14,9 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <system_error>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -54,7 +57,12 @@ class TestConnection final : public Connection {
 
   std::function<std::size_t(std::string_view)> data_hook;
   std::function<void()> peer_shutdown_hook;
+  std::function<void(std::size_t)> high_water_hook;
+  std::function<void()> drained_hook;
   std::vector<std::string> deliveries;
+  std::vector<std::size_t> high_waters;  // what each on_high_water() was told
+  int drained_calls = 0;
+  std::vector<CloseReason> close_reasons;
 
  private:
   std::size_t on_data(std::string_view bytes) override {
@@ -75,7 +83,18 @@ class TestConnection final : public Connection {
     log_.push_back("idle");
     Connection::on_idle();
   }
-  void on_close() override { log_.push_back("close"); }
+  void on_high_water(std::size_t queued) override {
+    high_waters.push_back(queued);
+    if (high_water_hook) high_water_hook(queued);
+  }
+  void on_drained() override {
+    ++drained_calls;
+    if (drained_hook) drained_hook();
+  }
+  void on_close(CloseReason reason) override {
+    log_.push_back("close");
+    close_reasons.push_back(reason);
+  }
 
   std::vector<std::string>& log_;
 };
@@ -362,6 +381,7 @@ TEST_F(ConnectionTest, PeerEofWithNothingQueuedClosesAtOnce) {
   readable();
   EXPECT_TRUE(connection.closed());
   EXPECT_EQ(log_, (Log{"peer shutdown", "close", "release"}));
+  EXPECT_EQ(connection.close_reasons, (std::vector<CloseReason>{{CloseKind::kPeerClosed, 0}}));
 }
 
 TEST_F(ConnectionTest, ShutdownHalfClosesAfterFlushAndKeepsReading) {
@@ -416,6 +436,8 @@ TEST_F(ConnectionTest, PeerEofAfterOurShutdownCloses) {
   readable();
   EXPECT_TRUE(connection.closed());
   EXPECT_EQ(log_, (Log{"peer shutdown", "close", "release"}));
+  // Our shutdown() came first.
+  EXPECT_EQ(connection.close_reasons, (std::vector<CloseReason>{{CloseKind::kLocalClose, 0}}));
 }
 
 TEST_F(ConnectionTest, CloseInsideOnDataShutsTheWriteSideAndLingersUntilThePeersEof) {
@@ -436,6 +458,7 @@ TEST_F(ConnectionTest, CloseInsideOnDataShutsTheWriteSideAndLingersUntilThePeers
   readable();
   EXPECT_TRUE(connection.closed());
   EXPECT_EQ(log_, (Log{"close", "release"}));
+  EXPECT_EQ(connection.close_reasons, (std::vector<CloseReason>{{CloseKind::kLocalClose, 0}}));
   EXPECT_FALSE(poller().watching(fd_));
   EXPECT_EQ(reactor_.active_timers(), 0u);
 }
@@ -502,6 +525,8 @@ TEST_F(ConnectionTest, LingerTimeoutClosesAPeerThatNeverSendsEof) {
   reactor_.run_once(kNoWait);
   EXPECT_TRUE(connection.closed());
   EXPECT_EQ(log_, (Log{"close", "release"}));
+  // The reply was out: a linger that times out is still a local close.
+  EXPECT_EQ(connection.close_reasons, (std::vector<CloseReason>{{CloseKind::kLocalClose, 0}}));
   EXPECT_FALSE(poller().watching(fd_));
   EXPECT_EQ(reactor_.active_timers(), 0u);
   EXPECT_TRUE(connection.deliveries.empty());
@@ -552,6 +577,7 @@ TEST_F(ConnectionTest, AbortDuringLingerClosesAtOnce) {
   connection.abort();
   EXPECT_TRUE(connection.closed());
   EXPECT_EQ(log_, (Log{"close", "release"}));
+  EXPECT_EQ(connection.close_reasons, (std::vector<CloseReason>{{CloseKind::kAborted, 0}}));
   EXPECT_FALSE(poller().watching(fd_));
   EXPECT_EQ(reactor_.active_timers(), 0u);
   clock_.advance(Connection::Limits{}.linger_timeout);
@@ -584,6 +610,7 @@ TEST_F(ConnectionTest, IdleTimeoutDuringLingerFinishesTheClose) {
   reactor_.run_once(kNoWait);
   EXPECT_TRUE(connection.closed());
   EXPECT_EQ(log_, (Log{"close", "release"}));  // no on_idle() once closing
+  EXPECT_EQ(connection.close_reasons, (std::vector<CloseReason>{{CloseKind::kLocalClose, 0}}));
   EXPECT_EQ(reactor_.active_timers(), 0u);
 }
 
@@ -598,7 +625,353 @@ TEST_F(ConnectionTest, IdleTimeoutWhileTheCloseCannotFlushAborts) {
   reactor_.run_once(kNoWait);
   EXPECT_TRUE(connection.closed());
   EXPECT_EQ(log_, (Log{"close", "release"}));
+  EXPECT_EQ(connection.close_reasons, (std::vector<CloseReason>{{CloseKind::kIdleTimeout, 0}}));
   EXPECT_EQ(peer_read().bytes, "");
+}
+
+// ---- Close reasons not covered above ----
+
+TEST_F(ConnectionTest, AReadFailureOtherThanAResetIsAReadError) {
+  TestConnection& connection = open();
+  fake_.script(Call::kRecv, Outcome::fail(EIO), fd_);
+  readable();
+  EXPECT_EQ(connection.close_reasons, (std::vector<CloseReason>{{CloseKind::kReadError, EIO}}));
+}
+
+TEST_F(ConnectionTest, AWriteFailureOtherThanAResetIsAWriteError) {
+  TestConnection& connection = open();
+  fake_.script(Call::kSend, Outcome::fail(ENOBUFS), fd_);
+  connection.send("x");
+  EXPECT_EQ(connection.close_reasons,
+            (std::vector<CloseReason>{{CloseKind::kWriteError, ENOBUFS}}));
+}
+
+TEST_F(ConnectionTest, AResetWhileFlushingQueuedOutputIsAReset) {
+  TestConnection& connection = open();
+  block_next_write();
+  connection.send("queued");
+  fake_.script(Call::kSend, Outcome::fail(ECONNRESET), fd_);
+  writable();
+  EXPECT_EQ(connection.close_reasons, (std::vector<CloseReason>{{CloseKind::kReset, ECONNRESET}}));
+}
+
+TEST_F(ConnectionTest, AbortPassesOnTheReasonItIsGiven) {
+  TestConnection& connection = open();
+  connection.abort({CloseKind::kReset, ECONNRESET});  // say, a relay's other side was reset
+  EXPECT_EQ(connection.close_reasons, (std::vector<CloseReason>{{CloseKind::kReset, ECONNRESET}}));
+}
+
+TEST_F(ConnectionTest, ThePeersEofThenOurCloseIsAPeerClose) {
+  TestConnection& connection = open();
+  block_next_write();
+  connection.send("reply");
+  ASSERT_EQ(::shutdown(pair_.peer(), SHUT_WR), 0);
+  readable();  // the default on_peer_shutdown() closes once the reply is out
+  writable();
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(connection.close_reasons, (std::vector<CloseReason>{{CloseKind::kPeerClosed, 0}}));
+}
+
+TEST(CloseReasonText, NamesTheKindAndTheError) {
+  EXPECT_EQ(to_string(CloseReason{CloseKind::kIdleTimeout, 0}), "idle timeout");
+  EXPECT_EQ(to_string(CloseReason{CloseKind::kReset, ECONNRESET}),
+            "reset by peer: " + std::error_code(ECONNRESET, std::generic_category()).message());
+  EXPECT_FALSE((CloseReason{CloseKind::kLocalClose, 0}).abnormal());
+  EXPECT_FALSE((CloseReason{CloseKind::kPeerClosed, 0}).abnormal());
+  EXPECT_TRUE((CloseReason{CloseKind::kFlushTimeout, 0}).abnormal());
+}
+
+// ---- Pausing reading ----
+
+TEST_F(ConnectionTest, PausedReadingLeavesInputInTheKernelUntilResumed) {
+  TestConnection& connection = open();
+  connection.pause_reading();
+  EXPECT_TRUE(connection.paused_by_user());
+  EXPECT_TRUE(connection.reading_paused());
+  EXPECT_EQ(poller().interest(fd_), kNoInterest);
+  peer_send("waits");
+  readable();  // readiness fetched before the pause is ignored
+  EXPECT_TRUE(connection.deliveries.empty());
+  EXPECT_EQ(unread_by_connection(), 5u);
+
+  connection.resume_reading();
+  EXPECT_FALSE(connection.reading_paused());
+  EXPECT_EQ(poller().interest(fd_), kRead);
+  readable();
+  EXPECT_EQ(connection.deliveries, (Log{"waits"}));
+}
+
+TEST_F(ConnectionTest, PauseInsideOnDataStopsTheReadingLoop) {
+  TestConnection& connection = open();
+  connection.data_hook = [&](std::string_view bytes) {
+    connection.pause_reading();
+    return bytes.size();
+  };
+  const std::string block(64 << 10, 'x');
+  fake_.on_call(Call::kRecv, [&](int fd) {
+    if (fd == fd_) peer_send(block);  // every read comes back full
+  });
+  readable();
+  EXPECT_EQ(connection.deliveries.size(), 1u);
+  EXPECT_EQ(poller().interest(fd_), kNoInterest);
+}
+
+TEST_F(ConnectionTest, APausedConnectionStaysPausedWhenItsOutputDrains) {
+  Connection::Limits limits;
+  limits.high_water_mark = 10;
+  limits.low_water_mark = 4;
+  TestConnection& connection = open(limits);
+  connection.pause_reading();
+  block_next_write();
+  connection.send(std::string(11, 'a'));
+  EXPECT_TRUE(connection.over_high_water());
+  EXPECT_EQ(poller().interest(fd_), kWrite);
+  writable();
+  EXPECT_FALSE(connection.over_high_water());
+  EXPECT_TRUE(connection.reading_paused());
+  EXPECT_EQ(poller().interest(fd_), kNoInterest);
+}
+
+TEST_F(ConnectionTest, ResumingAConnectionHeldByBackpressureReadsOnlyOnceTheOutputDrains) {
+  Connection::Limits limits;
+  limits.high_water_mark = 10;
+  limits.low_water_mark = 4;
+  TestConnection& connection = open(limits);
+  connection.pause_reading();
+  block_next_write();
+  connection.send(std::string(11, 'a'));
+  connection.resume_reading();
+  EXPECT_FALSE(connection.paused_by_user());
+  EXPECT_TRUE(connection.reading_paused());  // backpressure still holds it
+  EXPECT_EQ(poller().interest(fd_), kWrite);
+  peer_send("later");
+  fake_.script(Call::kSend, Outcome::at_most(6), fd_);
+  dispatch(kReadable | kWritable);
+  EXPECT_TRUE(connection.deliveries.empty());  // 5 queued: above the low-water mark
+  writable();
+  EXPECT_FALSE(connection.reading_paused());
+  EXPECT_EQ(poller().interest(fd_), kRead);
+  readable();
+  EXPECT_EQ(connection.deliveries, (Log{"later"}));
+}
+
+TEST_F(ConnectionTest, CloseOverridesAPauseToDiscardInputWhileLingering) {
+  TestConnection& connection = open();
+  connection.pause_reading();
+  connection.close();
+  EXPECT_EQ(poller().interest(fd_), kRead);
+  pair_.close_peer();
+  readable();
+  EXPECT_EQ(connection.close_reasons, (std::vector<CloseReason>{{CloseKind::kLocalClose, 0}}));
+}
+
+// Unix-domain sockets report a close with unread data as ECONNRESET through SO_ERROR; epoll
+// reports it with an empty interest set as an error and hang-up.
+TEST_F(ConnectionTest, AResetOfAPausedConnectionIsNoticedAtOnce) {
+  TestConnection& connection = open();
+  connection.pause_reading();
+  connection.send("never read by the peer");
+  pair_.close_peer();
+  dispatch(kError | kHangup);
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(connection.close_reasons, (std::vector<CloseReason>{{CloseKind::kReset, ECONNRESET}}));
+  EXPECT_FALSE(poller().watching(fd_));
+}
+
+// Both directions shut (our shutdown(), then the peer's close) while paused: the input still in
+// the socket must not be lost, and a level-triggered hang-up must not spin the loop.
+TEST_F(ConnectionTest, AHangupOfBothDirectionsParksAPausedConnectionUntilItResumes) {
+  TestConnection& connection = open();
+  connection.pause_reading();
+  connection.shutdown();
+  peer_send("tail");
+  pair_.close_peer();
+  dispatch(kHangup);
+  EXPECT_FALSE(connection.closed());
+  EXPECT_FALSE(poller().watching(fd_));
+  EXPECT_TRUE(log_.empty());
+
+  connection.resume_reading();
+  EXPECT_EQ(poller().interest(fd_), kRead);
+  readable();
+  EXPECT_EQ(connection.deliveries, (Log{"tail"}));
+  readable();
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(log_, (Log{"peer shutdown", "close", "release"}));
+  EXPECT_EQ(connection.close_reasons, (std::vector<CloseReason>{{CloseKind::kLocalClose, 0}}));
+}
+
+TEST_F(ConnectionTest, AParkedConnectionClosesAtOnce) {
+  TestConnection& connection = open();
+  connection.pause_reading();
+  connection.shutdown();
+  pair_.close_peer();
+  dispatch(kHangup);
+  ASSERT_FALSE(poller().watching(fd_));
+  connection.close();
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(reactor_.active_timers(), 0u);
+  EXPECT_EQ(log_, (Log{"close", "release"}));
+}
+
+// ---- High water and drained ----
+
+TEST_F(ConnectionTest, HighWaterIsToldOncePerCrossing) {
+  Connection::Limits limits;
+  limits.high_water_mark = 10;
+  limits.low_water_mark = 4;
+  TestConnection& connection = open(limits);
+  block_next_write();
+  connection.send(std::string(10, 'a'));  // at the mark, not above it
+  EXPECT_TRUE(connection.high_waters.empty());
+  connection.send("b");
+  EXPECT_EQ(connection.high_waters, (std::vector<std::size_t>{11}));
+  EXPECT_EQ(poller().interest(fd_), kWrite);  // reading is paused by then
+  connection.send("c");
+  EXPECT_EQ(connection.high_waters.size(), 1u);
+
+  fake_.script(Call::kSend, Outcome::at_most(3), fd_);
+  writable();  // 9 queued: below the mark, above the low-water mark
+  connection.send("dd");
+  EXPECT_EQ(connection.high_waters.size(), 1u);  // not re-armed before the low-water mark
+  fake_.script(Call::kSend, Outcome::at_most(8), fd_);
+  writable();  // 3 queued
+  connection.send(std::string(8, 'e'));
+  EXPECT_EQ(connection.high_waters, (std::vector<std::size_t>{11, 11}));
+}
+
+TEST_F(ConnectionTest, DrainedIsToldWhenQueuedOutputEmptiesNotForASendTakenWhole) {
+  TestConnection& connection = open();
+  connection.send("taken whole");
+  EXPECT_EQ(connection.drained_calls, 0);
+  block_next_write();
+  connection.send("queued");
+  EXPECT_EQ(connection.drained_calls, 0);
+  fake_.script(Call::kSend, Outcome::at_most(2), fd_);
+  writable();
+  EXPECT_EQ(connection.drained_calls, 0);
+  writable();
+  EXPECT_EQ(connection.drained_calls, 1);
+  EXPECT_EQ(poller().interest(fd_), kRead);
+}
+
+TEST_F(ConnectionTest, DrainedIsNotToldOnceClosing) {
+  TestConnection& connection = open();
+  block_next_write();
+  connection.send("reply");
+  connection.shutdown();
+  writable();
+  EXPECT_EQ(connection.drained_calls, 0);
+}
+
+// A producer driven by neither input nor a timer: it sends until high water, stops, and goes on
+// when the output has drained. Its queued output stays bounded by the mark plus one chunk.
+TEST_F(ConnectionTest, AProducerThatStopsAtHighWaterAndRestartsOnDrainedIsBounded) {
+  Connection::Limits limits;
+  limits.high_water_mark = 64 << 10;
+  limits.low_water_mark = 0;
+  TestConnection& connection = open(limits);
+  const std::string chunk(16 << 10, 'p');
+  const std::size_t total = 64;  // chunks: far more than the socket pair's buffers hold
+  std::size_t produced = 0;
+  bool stopped = false;
+  std::size_t most_queued = 0;
+  const auto produce = [&] {
+    stopped = false;
+    while (!stopped && produced < total) {
+      ++produced;
+      connection.send(chunk);
+      most_queued = std::max(most_queued, connection.queued_bytes());
+    }
+  };
+  connection.high_water_hook = [&](std::size_t) { stopped = true; };
+  connection.drained_hook = produce;
+  produce();
+  ASSERT_TRUE(stopped);
+  std::size_t received = 0;
+  for (int round = 0; round < 1000 && received < total * chunk.size(); ++round) {
+    received += peer_read().bytes.size();
+    writable();
+  }
+  EXPECT_EQ(received, total * chunk.size());
+  EXPECT_LE(most_queued, limits.high_water_mark + chunk.size());
+  EXPECT_GE(connection.high_waters.size(), 2u);
+}
+
+// ---- Flush timeout ----
+
+TEST_F(ConnectionTest, FlushTimeoutAbortsACloseThePeerDoesNotRead) {
+  Connection::Limits limits;
+  limits.flush_timeout = std::chrono::milliseconds(100);
+  TestConnection& connection = open(limits);
+  block_next_write();
+  connection.send("never taken");
+  connection.close();
+  EXPECT_EQ(reactor_.active_timers(), 1u);
+  fake_.script(Call::kSend, Outcome::fail(EAGAIN), fd_, 10);
+  clock_.advance(std::chrono::milliseconds(99));
+  writable();
+  EXPECT_FALSE(connection.closed());
+  clock_.advance(std::chrono::milliseconds(1));
+  reactor_.run_once(kNoWait);
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(connection.close_reasons, (std::vector<CloseReason>{{CloseKind::kFlushTimeout, 0}}));
+  EXPECT_EQ(reactor_.active_timers(), 0u);
+}
+
+TEST_F(ConnectionTest, FlushTimeoutAbortsAShutdownThePeerDoesNotRead) {
+  Connection::Limits limits;
+  limits.flush_timeout = std::chrono::milliseconds(100);
+  TestConnection& connection = open(limits);
+  block_next_write();
+  connection.send("never taken");
+  connection.shutdown();
+  clock_.advance(std::chrono::milliseconds(100));
+  reactor_.run_once(kNoWait);
+  EXPECT_EQ(connection.close_reasons, (std::vector<CloseReason>{{CloseKind::kFlushTimeout, 0}}));
+}
+
+TEST_F(ConnectionTest, AShutdownFlushedInTimeStopsItsFlushTimeout) {
+  Connection::Limits limits;
+  limits.flush_timeout = std::chrono::milliseconds(100);
+  TestConnection& connection = open(limits);
+  block_next_write();
+  connection.send("bye");
+  connection.shutdown();
+  writable();
+  EXPECT_TRUE(peer_read().eof);
+  EXPECT_EQ(reactor_.active_timers(), 0u);
+  clock_.advance(std::chrono::milliseconds(100));
+  reactor_.run_once(kNoWait);
+  EXPECT_FALSE(connection.closed());
+}
+
+TEST_F(ConnectionTest, ACloseFlushedInTimeLingersForTheLingerTimeout) {
+  Connection::Limits limits;
+  limits.flush_timeout = std::chrono::milliseconds(100);
+  limits.linger_timeout = std::chrono::milliseconds(500);
+  TestConnection& connection = open(limits);
+  block_next_write();
+  connection.send("reply");
+  connection.close();
+  clock_.advance(std::chrono::milliseconds(90));
+  writable();  // flushed: the linger starts now
+  EXPECT_EQ(reactor_.active_timers(), 1u);
+  clock_.advance(std::chrono::milliseconds(499));
+  reactor_.run_once(kNoWait);
+  EXPECT_FALSE(connection.closed());
+  clock_.advance(std::chrono::milliseconds(1));
+  reactor_.run_once(kNoWait);
+  EXPECT_EQ(connection.close_reasons, (std::vector<CloseReason>{{CloseKind::kLocalClose, 0}}));
+}
+
+TEST_F(ConnectionTest, NoFlushTimeoutByDefault) {
+  TestConnection& connection = open();
+  block_next_write();
+  connection.send("slow");
+  connection.close();
+  EXPECT_EQ(reactor_.active_timers(), 0u);
+  EXPECT_FALSE(connection.closed());
 }
 
 TEST(ConnectionApi, HidesTheEventHandlerControlsThatBypassItsStates) {
@@ -677,6 +1050,7 @@ TEST_F(ConnectionTest, ResetOnReadClosesOnceWithoutThrowing) {
   EXPECT_NO_THROW(readable());
   EXPECT_TRUE(connection.closed());
   EXPECT_EQ(log_, (Log{"close", "release"}));
+  EXPECT_EQ(connection.close_reasons, (std::vector<CloseReason>{{CloseKind::kReset, ECONNRESET}}));
   EXPECT_NO_THROW(readable());  // nothing is watched any more
   EXPECT_EQ(log_.size(), 2u);
 }
@@ -687,6 +1061,7 @@ TEST_F(ConnectionTest, BrokenPipeOnSendClosesQuietly) {
   EXPECT_NO_THROW(connection.send("into the void"));  // a real EPIPE; SIGPIPE is ignored
   EXPECT_TRUE(connection.closed());
   EXPECT_EQ(log_, (Log{"close", "release"}));
+  EXPECT_EQ(connection.close_reasons, (std::vector<CloseReason>{{CloseKind::kReset, EPIPE}}));
 }
 
 TEST_F(ConnectionTest, BrokenPipeRaisesNoSigpipeEvenWhereTheProcessWantsIt) {
@@ -721,6 +1096,7 @@ TEST_F(ConnectionTest, HangupWithNoInterestAborts) {
   dispatch(kHangup);
   EXPECT_TRUE(connection.closed());
   EXPECT_EQ(log_, (Log{"peer shutdown", "close", "release"}));
+  EXPECT_EQ(connection.close_reasons, (std::vector<CloseReason>{{CloseKind::kPeerClosed, 0}}));
 }
 
 TEST_F(ConnectionTest, UnconsumedInputBeyondMaxInputAborts) {
@@ -735,6 +1111,7 @@ TEST_F(ConnectionTest, UnconsumedInputBeyondMaxInputAborts) {
   readable();
   EXPECT_TRUE(connection.closed());
   EXPECT_EQ(log_, (Log{"close", "release"}));
+  EXPECT_EQ(connection.close_reasons, (std::vector<CloseReason>{{CloseKind::kInputLimit, 0}}));
   EXPECT_EQ(connection.deliveries.back(), "123456789");  // offered once more before the abort
 }
 
@@ -781,6 +1158,8 @@ TEST_F(ConnectionTest, PollerRefusingAnInterestChangeAborts) {
   EXPECT_NO_THROW(connection.send("needs kWrite"));
   EXPECT_TRUE(connection.closed());
   EXPECT_EQ(log_, (Log{"close", "release"}));
+  EXPECT_EQ(connection.close_reasons,
+            (std::vector<CloseReason>{{CloseKind::kPollerRefused, ENOMEM}}));
 }
 
 // Output a ByteBuffer cannot hold (past 4 GiB, or no memory) aborts the connection instead of
@@ -798,6 +1177,7 @@ TEST_F(ConnectionTest, SendThatCannotBeQueuedAbortsTheConnection) {
   ::munmap(region, size);
   EXPECT_TRUE(connection.closed());
   EXPECT_EQ(log_, (Log{"close", "release"}));
+  EXPECT_EQ(connection.close_reasons, (std::vector<CloseReason>{{CloseKind::kBufferFailure, 0}}));
   EXPECT_EQ(connection.buffer_capacity(), 0u);
   EXPECT_FALSE(poller().watching(fd_));
 }
@@ -928,6 +1308,23 @@ TEST(ConnectionOverTcp, CloseWithUnreadInputDeliversTheWholeReplyThenEof) {
   while (log.empty() && in_time())
     reactor.run_once(std::chrono::milliseconds(1));
   EXPECT_EQ(log, (Log{"close"}));
+}
+
+TEST(ConnectionOverTcp, KnowsBothAddressesWhileOpenAndNoneOnceClosed) {
+  Reactor reactor;
+  TcpPair tcp;
+  ASSERT_TRUE(tcp.accepted.valid());
+  const auto client_local = SocketAddress::local_of(tcp.client.fd());
+  const auto server_local = SocketAddress::local_of(tcp.accepted.fd());
+  std::vector<std::string> log;
+  TestConnection connection(std::move(tcp.accepted), {}, log);
+  connection.start(reactor);
+  EXPECT_EQ(connection.peer_address(), client_local);
+  EXPECT_EQ(connection.local_address(), server_local);
+  EXPECT_EQ(connection.local_address()->to_string().rfind("127.0.0.1:", 0), 0u);
+  connection.abort();
+  EXPECT_EQ(connection.peer_address(), std::nullopt);
+  EXPECT_EQ(connection.local_address(), std::nullopt);
 }
 
 // Over TCP, abort() is visible to the peer as a reset rather than an orderly end of stream.

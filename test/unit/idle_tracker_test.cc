@@ -1,6 +1,7 @@
 #include "reactor/net/idle_tracker.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <functional>
@@ -29,6 +30,7 @@ class IdleConnection final : public Connection {
   std::function<void()> idle_hook;
   int idle_calls = 0;
   int close_calls = 0;
+  CloseReason close_reason;
 
  private:
   std::size_t on_data(std::string_view bytes) override { return bytes.size(); }
@@ -40,7 +42,10 @@ class IdleConnection final : public Connection {
       Connection::on_idle();
     }
   }
-  void on_close() override { ++close_calls; }
+  void on_close(CloseReason reason) override {
+    ++close_calls;
+    close_reason = reason;
+  }
 };
 
 class IdleTrackerTest : public ::testing::Test {
@@ -68,6 +73,7 @@ TEST_F(IdleTrackerTest, ReapsAfterTheTimeoutAndNotBefore) {
   EXPECT_EQ(connection.idle_calls, 1);
   EXPECT_TRUE(connection.closed());  // the default on_idle() aborts
   EXPECT_EQ(connection.close_calls, 1);
+  EXPECT_EQ(connection.close_reason, (CloseReason{CloseKind::kIdleTimeout, 0}));
   EXPECT_EQ(reactor_.active_timers(), 0u);
 }
 
@@ -115,6 +121,68 @@ TEST_F(IdleTrackerTest, ConnectionReceivingInputIsNotReaped) {
   advance(kTimeout);
   EXPECT_EQ(connection.idle_calls, 1);
   EXPECT_TRUE(connection.closed());
+}
+
+TEST_F(IdleTrackerTest, OutputIsNoSignOfLifeByDefault) {
+  testing::SocketPair pair;
+  IdleConnection connection(Socket(pair.release_local()));
+  connection.start(reactor_);
+  tracker_.add(connection);
+  advance(seconds(6));
+  connection.send("status");
+  advance(seconds(4));
+  EXPECT_EQ(connection.idle_calls, 1);
+  EXPECT_EQ(connection.close_reason, (CloseReason{CloseKind::kIdleTimeout, 0}));
+}
+
+TEST_F(IdleTrackerTest, OutputKeepsAConnectionAliveWhenItCounts) {
+  IdleTracker tracker(reactor_, kTimeout, IdleTracker::Activity::kInputAndOutput);
+  testing::SocketPair pair;
+  IdleConnection connection(Socket(pair.release_local()));
+  connection.start(reactor_);
+  tracker.add(connection);
+  for (int i = 0; i < 5; ++i) {
+    advance(seconds(4));
+    connection.send("status");
+  }
+  EXPECT_EQ(connection.idle_calls, 0);  // 20 seconds without input
+  advance(kTimeout);
+  EXPECT_EQ(connection.idle_calls, 1);
+  EXPECT_EQ(connection.close_reason, (CloseReason{CloseKind::kIdleTimeout, 0}));
+}
+
+TEST_F(IdleTrackerTest, AFlushOfQueuedOutputCountsWhenOutputCounts) {
+  IdleTracker tracker(reactor_, kTimeout, IdleTracker::Activity::kInputAndOutput);
+  testing::SocketPair pair;
+  const int fd = pair.local();
+  IdleConnection connection(Socket(pair.release_local()));
+  connection.start(reactor_);
+  tracker.add(connection);
+  // Fills the socket buffer, so that the rest is queued and flushed later.
+  const std::string block(1 << 20, 'x');
+  connection.send(block);
+  ASSERT_GT(connection.queued_bytes(), 0u);
+  advance(seconds(6));
+  char sink[64 << 10];
+  while (::read(pair.peer(), sink, sizeof sink) > 0) {
+  }
+  poller().inject(fd, kWritable);
+  reactor_.run_once(kNoWait);
+  advance(seconds(6));
+  EXPECT_EQ(connection.idle_calls, 0);
+}
+
+TEST_F(IdleTrackerTest, ATrackerCountingOnlyInputIgnoresOutputOfAConnectionMovedToIt) {
+  IdleTracker counting_output(reactor_, kTimeout, IdleTracker::Activity::kInputAndOutput);
+  testing::SocketPair pair;
+  IdleConnection connection(Socket(pair.release_local()));
+  connection.start(reactor_);
+  counting_output.add(connection);
+  tracker_.add(connection);  // leaves the other tracker
+  advance(seconds(6));
+  connection.send("status");
+  advance(seconds(4));
+  EXPECT_EQ(connection.idle_calls, 1);
 }
 
 TEST_F(IdleTrackerTest, ClosedConnectionLeavesTheList) {

@@ -632,6 +632,31 @@ TEST_F(TcpServerTest, AnIdleConnectionIsClosedAndABusyOneIsNot) {
   EXPECT_EQ(echo(busy, "tock"), "tock");
 }
 
+// A listener that only receives (a status feed) is kept alive by what the server sends it, when
+// output counts as activity.
+TEST_F(TcpServerTest, OutputKeepsAListeningClientAliveWhenOutputCountsAsActivity) {
+  TcpServer::Options options;
+  options.idle_timeout = milliseconds(1000);
+  options.idle_activity = IdleTracker::Activity::kInputAndOutput;
+  start_server(options);
+  Client listener(address());
+  ASSERT_TRUE(count_becomes(1));
+
+  clock_.advance(milliseconds(600));
+  reactor_.run_once(milliseconds(0));  // the loop's now() moves on
+  server_->for_each_connection([](Connection& connection) { connection.send("news"); });
+  clock_.advance(milliseconds(500));  // 1100 ms without input, 500 ms since the output
+  reactor_.run_once(milliseconds(0));
+  EXPECT_EQ(server_->connection_count(), 1u);
+  ASSERT_TRUE(pump_until([&] {
+    listener.read_available();
+    return listener.received() == "news";
+  }));
+
+  clock_.advance(milliseconds(500));
+  EXPECT_TRUE(ended_by_server(listener));
+}
+
 TEST(ConnectionCounterTest, CountsUpToTheLimit) {
   ConnectionCounter counter;
   EXPECT_TRUE(counter.try_add(2));
