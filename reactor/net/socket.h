@@ -49,15 +49,19 @@ struct ListenOptions {
   // Unix path only: when the path is taken by a stale socket file (a socket nobody listens on,
   // left by a process that died), remove it and bind again. A live listener, a socket that is
   // not a stream listener, and anything that is not a socket (a regular file, a directory, a
-  // symlink) are never removed: bind fails with EADDRINUSE.
+  // symlink) are never removed: bind fails with EADDRINUSE. The probe is a connect(), refused
+  // only where nobody listens; a process between its own bind() and listen() on that path looks
+  // stale too, and nothing locks the path against another process starting at the same moment.
   bool unlink_stale = true;
 };
 
 // A bound, listening stream socket on `address`. TCP: SO_REUSEADDR always, IPV6_V6ONLY for IPv6,
 // SO_REUSEPORT if asked. Unix path: the file is made by bind() with mode 0777 & ~umask (connect
-// needs write permission on it and search permission on its directories); a stale file there is
-// replaced as options.unlink_stale says; the file stays when the socket closes (SocketFile
-// removes it). Unix abstract name: no file at all, the name goes with the socket.
+// needs write permission on it and search permission on its directories; to restrict who may
+// connect, listen in a directory of restricted mode rather than chmod the file afterwards); a
+// stale file there is replaced as options.unlink_stale says; the file stays when the socket
+// closes (SocketFile removes it). Unix abstract name: no file at all, the name goes with the
+// socket, and any process in the network namespace may connect.
 // Throws std::system_error carrying the errno (EADDRINUSE for a busy port or path) with the
 // address in the message.
 Socket listen_stream(const SocketAddress& address, const ListenOptions& options = {});
