@@ -1,5 +1,5 @@
-// Acceptor: an EventHandler on a listening socket that accepts connections and hands each new
-// socket (non-blocking, close-on-exec) to a callback.
+// Acceptor: an EventHandler on a listening stream socket (TCP or Unix-domain) that accepts
+// connections and hands each new socket (non-blocking, close-on-exec) to a callback.
 // It accepts until EAGAIN but at most max_accepts_per_wakeup per readiness, so one busy listener
 // cannot starve the loop. When the process or system is out of fds or memory (EMFILE, ENFILE,
 // ENOBUFS, ENOMEM) it stops listening for fd_exhaustion_pause, then retries, instead of spinning
@@ -17,6 +17,7 @@
 #include "reactor/core/event_handler.h"
 #include "reactor/core/timer.h"
 #include "reactor/net/socket.h"
+#include "reactor/net/socket_address.h"
 
 namespace reactor {
 
@@ -47,8 +48,11 @@ class Acceptor : public EventHandler {
 
   // True while accepting is paused after fd exhaustion.
   bool paused() const { return resume_timer_.active(); }
-  // The address listened on; none after close().
-  std::optional<InetAddress> local_address() const { return InetAddress::local_of(socket_.fd()); }
+  // The address listened on (an IP address and port, or a Unix path or abstract name); none
+  // after close().
+  std::optional<SocketAddress> local_address() const {
+    return SocketAddress::local_of(socket_.fd());
+  }
 
  private:
   using EventHandler::disable;

@@ -1,11 +1,21 @@
 #include "reactor/net/tcp_server.h"
 
 #include <exception>
+#include <optional>
 #include <utility>
 
 #include "reactor/core/reactor.h"
 
 namespace reactor {
+namespace {
+
+// Whether the listener is TCP, asked once so that no connection pays a syscall for it.
+bool is_tcp(const Acceptor& acceptor) {
+  const std::optional<SocketAddress> address = acceptor.local_address();
+  return address && address->is_inet();
+}
+
+}  // namespace
 
 bool ConnectionCounter::try_add(std::size_t limit) {
   std::size_t current = count_.load(std::memory_order_relaxed);
@@ -24,6 +34,7 @@ TcpServer::TcpServer(Reactor& reactor, Socket listener, Factory factory, const O
       acceptor_(
           std::move(listener), [this](Socket socket) { accept(std::move(socket)); },
           options.acceptor),
+      tcp_(is_tcp(acceptor_)),
       idle_tracker_(reactor, options.idle_timeout, options.idle_activity) {}
 
 TcpServer::~TcpServer() {
@@ -82,7 +93,7 @@ std::unique_ptr<Connection> TcpServer::start_connection(Socket socket) {
   // socket) costs this one connection only. It never ran a callback and has no owner yet, so it
   // can go at once.
   try {
-    socket.set_no_delay(true);
+    if (tcp_) socket.set_no_delay(true);
     std::unique_ptr<Connection> connection = factory_(std::move(socket));
     if (connection) connection->start(reactor_);  // null: the factory rejected it
     return connection;

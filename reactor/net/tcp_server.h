@@ -1,4 +1,6 @@
-// TcpServer: one listener on one reactor, and the connections it accepted, which it owns.
+// TcpServer: one listener on one reactor, and the connections it accepted, which it owns. Any
+// stream listener serves, TCP or Unix-domain (listen_stream()); TCP_NODELAY is set on the
+// connections of a TCP listener only.
 // A connection that closes is released at once and deleted after the current iteration
 // (Reactor::destroy_later), so connections may close themselves inside their own callbacks.
 // Optional limits: a connection count (past it, a new connection is accepted and closed at once;
@@ -69,8 +71,9 @@ class TcpServer final : private ConnectionOwner {
   std::size_t connection_count() const { return connections_.size(); }
   // Live connections across every server sharing the counter.
   std::size_t total_connections() const { return counter_->value(); }
-  // The address listened on; none after stop_accepting().
-  std::optional<InetAddress> local_address() const { return acceptor_.local_address(); }
+  // The address listened on (an IP address and port, or a Unix path or abstract name); none after
+  // stop_accepting().
+  std::optional<SocketAddress> local_address() const { return acceptor_.local_address(); }
   Reactor& reactor() const { return reactor_; }
 
   // Calls `visit` once for each connection open when the call began, in no particular order.
@@ -104,6 +107,7 @@ class TcpServer final : private ConnectionOwner {
   ConnectionCounter own_counter_;
   ConnectionCounter* counter_;
   Acceptor acceptor_;
+  bool tcp_;  // the listener is TCP: its connections get TCP_NODELAY
   IdleTracker idle_tracker_;
   std::vector<std::unique_ptr<Connection>> connections_;  // Connection::owner_tag() is the index
   std::vector<Connection*> snapshot_buffer_;

@@ -59,7 +59,7 @@ class AcceptorTest : public ::testing::Test {
   // Connections the kernel completes into the listener's backlog, waiting for accept.
   void connect_clients(int count) {
     for (int i = 0; i < count; ++i)
-      clients_.push_back(connect_tcp(*acceptor_->local_address()));
+      clients_.push_back(connect_stream(*acceptor_->local_address()));
   }
 
   int listen_fd() const { return acceptor_->fd(); }
@@ -323,13 +323,13 @@ TEST(AcceptorEpollTest, ADestroyedAcceptorGetsNoEventsThroughADuplicateOfItsList
   auto* acceptor =
       new (storage) Acceptor(listen_tcp(loopback_any_port()), [&accepted](Socket) { ++accepted; });
   acceptor->start(reactor);
-  const InetAddress address = *acceptor->local_address();
+  const SocketAddress address = *acceptor->local_address();
   const Socket duplicate(::fcntl(acceptor->fd(), F_DUPFD_CLOEXEC, 0));
   ASSERT_TRUE(duplicate.valid());
 
   acceptor->~Acceptor();
   std::memset(storage, kTombstone, sizeof storage);
-  const Socket client = connect_tcp(address);  // the listener is still open through `duplicate`
+  const Socket client = connect_stream(address);  // the listener is still open through `duplicate`
 
   EXPECT_EQ(reactor.run_once(milliseconds(0)), 0);
   EXPECT_EQ(accepted, 0);
@@ -403,7 +403,7 @@ std::string accept_while_out_of_fds() {
   acceptor.start(reactor);
   std::vector<Socket> clients;
   for (int i = 0; i < 3; ++i)
-    clients.push_back(connect_tcp(*acceptor.local_address()));
+    clients.push_back(connect_stream(*acceptor.local_address()));
 
   // Lower the fd limit to a little above what is in use, then use up the rest.
   const int lowest_free = ::fcntl(0, F_DUPFD_CLOEXEC, 0);

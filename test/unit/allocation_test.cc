@@ -191,7 +191,7 @@ TEST_P(AllocationPerMessageTest, EchoThroughATcpServerWithIdleTimeoutAllocatesNo
       reactor, listen_tcp(*InetAddress::parse("127.0.0.1", 0)),
       [](Socket socket) { return std::make_unique<EchoConnection>(std::move(socket)); }, options);
   server.start();
-  Socket client = connect_tcp(*server.local_address());
+  Socket client = connect_stream(*server.local_address());
   ASSERT_TRUE(accepted(reactor, server, 1));
   EchoDriver driver(reactor, client.fd());
   ASSERT_EQ(driver.round_trips(kWarmUpRoundTrips, GetParam()), kWarmUpRoundTrips);
@@ -214,7 +214,7 @@ TEST(AllocationTest, VisitingTheConnectionsAgainAllocatesNothing) {
   constexpr std::size_t kClients = 8;
   std::vector<Socket> clients;
   for (std::size_t i = 0; i < kClients; ++i)
-    clients.push_back(connect_tcp(*server.local_address()));
+    clients.push_back(connect_stream(*server.local_address()));
   ASSERT_TRUE(accepted(reactor, server, kClients));
   std::size_t visits = 0;
   server.for_each_connection([&visits](Connection&) { ++visits; });
