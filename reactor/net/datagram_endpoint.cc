@@ -116,7 +116,7 @@ void DatagramEndpoint::on_readable() {
     const unsigned int wanted = std::min(options_.receive_batch, budget);
     const int got = receive_batch(wanted);
     if (got < 0 || !active()) return;
-    budget -= std::max(got, 1);
+    budget -= static_cast<unsigned int>(std::max(got, 1));
     // Fewer than asked for: the socket is drained (level-triggered polling reports new ones).
     if (got > 0 && static_cast<unsigned int>(got) < wanted) return;
   }
@@ -138,7 +138,7 @@ int DatagramEndpoint::receive_batch(unsigned int count) {
     ++stats_.receive_errors;
     return 0;
   }
-  for (int i = 0; i < got; ++i) {
+  for (std::size_t i = 0; i < static_cast<std::size_t>(got); ++i) {
     const msghdr& header = receive_headers_[i].msg_hdr;
     if (header.msg_flags & MSG_TRUNC) {
       ++stats_.truncated;
