@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(cmake ninja-build g++ pkg-config python3 libasio-dev libgflags-dev libgtest-dev libgmock-dev
-          libbenchmark-dev clang libclang-rt-14-dev)
+          libbenchmark-dev clang libclang-rt-14-dev socat)
 if [[ "${1:-}" == "--peers" ]]; then
   packages+=(libuv1-dev libev-dev libevent-dev apache2-utils valgrind gnuplot-nox strace)
 elif [[ -n "${1:-}" ]]; then

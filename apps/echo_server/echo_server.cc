@@ -7,9 +7,11 @@
 #include <utility>
 
 #include "apps/echo_server/echo_connection.h"
+#include "apps/echo_server/echo_endpoint.h"
 #include "reactor/core/reactor.h"
 #include "reactor/core/signal_handler.h"
 #include "reactor/core/timer.h"
+#include "reactor/net/datagram_endpoint.h"
 #include "reactor/net/socket.h"
 #include "reactor/poller/make_poller.h"
 
@@ -18,6 +20,9 @@ namespace {
 
 // Deep enough for a burst of a thousand simultaneous connects (the kernel caps it at somaxconn).
 constexpr int kListenBacklog = 4096;
+// With port 0, how many free TCP ports are tried before giving up on finding one whose UDP port
+// is free too.
+constexpr int kPortAttempts = 16;
 
 reactor::InetAddress parse_address(const std::string& host, std::uint16_t port) {
   std::optional<reactor::InetAddress> address = reactor::InetAddress::parse(host, port);
@@ -39,6 +44,43 @@ std::vector<reactor::Socket> listen_on(const reactor::InetAddress& address, std:
   }
 }
 
+// One UDP socket per thread on `bound` (the port the listeners got), sharing it through
+// SO_REUSEPORT when there are several.
+std::vector<reactor::Socket> bind_udp_on(const reactor::InetAddress& bound, std::size_t count) {
+  reactor::BindOptions options;
+  options.reuse_port = count > 1;
+  std::vector<reactor::Socket> sockets;
+  while (sockets.size() < count)
+    sockets.push_back(reactor::bind_udp(bound, options));
+  return sockets;
+}
+
+struct BoundSockets {
+  std::vector<reactor::Socket> listeners;
+  std::vector<reactor::Socket> datagrams;  // empty without Config::udp
+};
+
+// The listeners and, with Config::udp, the UDP sockets on the port they got. For port 0 a TCP port
+// whose UDP port another socket holds is given up for a new one.
+BoundSockets bind_all(const reactor::InetAddress& address, const EchoServer::Config& config) {
+  for (int attempt = 1;; ++attempt) {
+    BoundSockets sockets;
+    sockets.listeners = listen_on(address, config.threads);
+    if (!config.udp) return sockets;
+    const reactor::InetAddress bound =
+        reactor::InetAddress::local_of(sockets.listeners.front().fd()).value_or(address);
+    try {
+      sockets.datagrams = bind_udp_on(bound, config.threads);
+      return sockets;
+    } catch (const std::system_error& error) {
+      if (address.port() != 0 || error.code() != std::errc::address_in_use ||
+          attempt == kPortAttempts) {
+        throw ListenError(error.code(), bound.to_string() + " (udp)");
+      }
+    }
+  }
+}
+
 reactor::TcpServer::Options server_options(const EchoServer::Config& config) {
   reactor::TcpServer::Options options;
   options.max_connections = config.max_connections;
@@ -52,8 +94,11 @@ reactor::TcpServer::Options server_options(const EchoServer::Config& config) {
 // its part of the shutdown. Everything here runs on that reactor's thread.
 class EchoServer::Worker final : private EchoConnection::CloseListener {
  public:
-  Worker(const Config& config, reactor::Socket listener, reactor::ConnectionCounter& counter)
+  // `datagrams` is a bound UDP socket to echo on, or an invalid one for none.
+  Worker(const Config& config, reactor::Socket listener, reactor::Socket datagrams,
+         reactor::ConnectionCounter& counter)
       : reactor_(reactor::make_poller(config.poller)),
+        udp_(datagrams.valid() ? std::make_unique<EchoEndpoint>(std::move(datagrams)) : nullptr),
         status_interval_(config.status_interval),
         server_(
             reactor_, std::move(listener),
@@ -71,6 +116,7 @@ class EchoServer::Worker final : private EchoConnection::CloseListener {
   // Accepts and serves until shut_down() has drained the connections.
   void run() {
     server_.start();
+    if (udp_) udp_->start(reactor_);
     if (status_interval_.count() > 0) {
       status_timer_.start(reactor_, status_interval_, status_interval_);
     }
@@ -82,6 +128,7 @@ class EchoServer::Worker final : private EchoConnection::CloseListener {
     draining_ = true;
     status_timer_.stop();
     server_.stop_accepting();
+    if (udp_) udp_->close();  // datagrams still queued are dropped, as the network may drop them
     flush_deadline_.start(reactor_, kFlushGrace);
     server_.close_all();
     finish_if_drained();
@@ -117,6 +164,7 @@ class EchoServer::Worker final : private EchoConnection::CloseListener {
 
   // Declared before the server: its destructor closes connections, which call back here.
   reactor::Reactor reactor_;
+  std::unique_ptr<EchoEndpoint> udp_;
   bool draining_ = false;
   std::chrono::milliseconds status_interval_;
   reactor::TcpServer server_;
@@ -138,13 +186,15 @@ class EchoServer::StopOnSignal final : public reactor::SignalHandler {
 EchoServer::EchoServer(const Config& config) : address_(parse_address(config.host, config.port)) {
   if (config.threads == 0) throw std::invalid_argument("threads must be at least 1");
   reactor::make_poller(config.poller);  // a bad name throws before anything is bound
-  std::vector<reactor::Socket> listeners = listen_on(address_, config.threads);
+  BoundSockets sockets = bind_all(address_, config);
   if (std::optional<reactor::InetAddress> bound =
-          reactor::InetAddress::local_of(listeners.front().fd())) {
+          reactor::InetAddress::local_of(sockets.listeners.front().fd())) {
     address_ = *bound;
   }
-  for (reactor::Socket& listener : listeners) {
-    workers_.push_back(std::make_unique<Worker>(config, std::move(listener), counter_));
+  for (std::size_t i = 0; i < sockets.listeners.size(); ++i) {
+    reactor::Socket datagrams = config.udp ? std::move(sockets.datagrams[i]) : reactor::Socket();
+    workers_.push_back(std::make_unique<Worker>(config, std::move(sockets.listeners[i]),
+                                                std::move(datagrams), counter_));
   }
   // Before run() starts the other threads, so that they inherit the blocked signals.
   if (config.handle_signals) {

@@ -1,6 +1,8 @@
 // EchoServer: a TCP echo server composed from the library: one Reactor per thread, each with a
 // TcpServer on its own SO_REUSEPORT listener on the same port, all sharing one ConnectionCounter
-// for the connection limit and the status broadcast.
+// for the connection limit and the status broadcast. With Config::udp each reactor also echoes
+// datagrams on a UDP socket of its own, bound to the same host and port (SO_REUSEPORT when there
+// are several).
 // Ownership: owns the reactors, their servers and the threads it starts in run().
 // Threads: construct, run() and destroy on one thread; stop() from any thread or a signal.
 #pragma once
@@ -47,19 +49,22 @@ class EchoServer {
     // SIGINT and SIGTERM call stop(). They are blocked in the constructing thread (and so in the
     // server's threads) and delivered through a signalfd.
     bool handle_signals = false;
+    // Also echo UDP datagrams on the same host and port.
+    bool udp = false;
   };
 
   // How long stop() lets connections flush their output before resetting them.
   static constexpr std::chrono::milliseconds kFlushGrace{1000};
 
-  // Binds and listens. Throws ListenError if the address cannot be listened on,
+  // Binds and listens. Throws ListenError if the address cannot be listened on (nor, with udp,
+  // bound for UDP),
   // std::invalid_argument for a bad host, poller or thread count, std::system_error otherwise.
   explicit EchoServer(const Config& config);
   ~EchoServer();
   EchoServer(const EchoServer&) = delete;
   EchoServer& operator=(const EchoServer&) = delete;
 
-  // The address it listens on, with the real port.
+  // The address it listens on, with the real port (TCP, and UDP too with Config::udp).
   const reactor::InetAddress& address() const { return address_; }
 
   // Serves until stop(): reactor 0 on the calling thread, the others on threads of their own.

@@ -14,7 +14,7 @@
 #include "reactor/net/inet_address.h"
 
 DEFINE_string(host, "127.0.0.1", "numeric IPv4 or IPv6 address to listen on (e.g. ::1)");
-DEFINE_int32(port, 8888, "TCP port to listen on; 0 picks a free port");
+DEFINE_int32(port, 8888, "TCP (and with --udp, UDP) port to listen on; 0 picks a free port");
 DEFINE_int32(threads, 1, "reactor threads, each with its own listener on the port");
 DEFINE_string(poller, "epoll", "readiness backend: epoll or poll");
 DEFINE_int64(max_connections, 0,
@@ -22,6 +22,7 @@ DEFINE_int64(max_connections, 0,
 DEFINE_int64(idle_timeout_ms, 0, "close a connection that sent nothing for this long; 0: never");
 DEFINE_int64(status_interval_ms, 0,
              "send 'Server status: N active connections' to every connection this often; 0: never");
+DEFINE_bool(udp, false, "also echo UDP datagrams on the same host and port");
 
 namespace {
 
@@ -64,6 +65,7 @@ echo::EchoServer::Config config_from_flags() {
   config.idle_timeout = std::chrono::milliseconds(FLAGS_idle_timeout_ms);
   require_non_negative("status_interval_ms", FLAGS_status_interval_ms);
   config.status_interval = std::chrono::milliseconds(FLAGS_status_interval_ms);
+  config.udp = FLAGS_udp;
   config.handle_signals = true;
   return config;
 }
@@ -76,7 +78,7 @@ std::string describe(const std::error_code& code) {
 
 int main(int argc, char** argv) {
   app::parse_command_line_or_exit(argc, argv,
-                                  "TCP echo server on the reactor library.\n"
+                                  "TCP (and, with --udp, UDP) echo server on the reactor library.\n"
                                   "Usage: echo_server [--host=127.0.0.1] [--port=8888] ...");
   const echo::EchoServer::Config config = config_from_flags();
   app::raise_open_file_limit();

@@ -19,6 +19,16 @@ ssize_t Syscalls::recv(int fd, void* buf, size_t count, int flags) {
 ssize_t Syscalls::send(int fd, const void* buf, size_t count, int flags) {
   return ::send(fd, buf, count, flags);
 }
+ssize_t Syscalls::sendto(int fd, const void* buf, size_t count, int flags, const sockaddr* to,
+                         socklen_t tolen) {
+  return ::sendto(fd, buf, count, flags, to, tolen);
+}
+int Syscalls::recvmmsg(int fd, mmsghdr* messages, unsigned int count, int flags) {
+  return ::recvmmsg(fd, messages, count, flags, nullptr);
+}
+int Syscalls::sendmmsg(int fd, mmsghdr* messages, unsigned int count, int flags) {
+  return ::sendmmsg(fd, messages, count, flags);
+}
 int Syscalls::accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) {
   return ::accept4(fd, addr, addrlen, flags);
 }

@@ -3,7 +3,8 @@
 // Thread rule: install a replacement before the threads that use it start, remove it after they
 // stop. Each function has the contract of the system call it is named after (errno included).
 // Sockets are read and written with recv() and send() (cheaper than read() and write(): see
-// docs/benchmarks.md); read() and write() serve eventfd and signalfd.
+// docs/benchmarks.md); read() and write() serve eventfd and signalfd; datagram sockets use
+// sendto(), and recvmmsg() and sendmmsg() for batches.
 #pragma once
 
 #include <errno.h>
@@ -24,6 +25,10 @@ class Syscalls {
   virtual ssize_t write(int fd, const void* buf, size_t count);
   virtual ssize_t recv(int fd, void* buf, size_t count, int flags);
   virtual ssize_t send(int fd, const void* buf, size_t count, int flags);
+  virtual ssize_t sendto(int fd, const void* buf, size_t count, int flags, const sockaddr* to,
+                         socklen_t tolen);
+  virtual int recvmmsg(int fd, mmsghdr* messages, unsigned int count, int flags);
+  virtual int sendmmsg(int fd, mmsghdr* messages, unsigned int count, int flags);
   virtual int accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags);
   virtual int close(int fd);
   virtual int epoll_ctl(int epfd, int op, int fd, epoll_event* event);
@@ -51,6 +56,20 @@ class SyscallSeam {
   }
   ssize_t send(int fd, const void* buf, size_t count, int flags) const {
     return replaced() ? installed()->send(fd, buf, count, flags) : ::send(fd, buf, count, flags);
+  }
+  ssize_t sendto(int fd, const void* buf, size_t count, int flags, const sockaddr* to,
+                 socklen_t tolen) const {
+    return replaced() ? installed()->sendto(fd, buf, count, flags, to, tolen)
+                      : ::sendto(fd, buf, count, flags, to, tolen);
+  }
+  // Without recvmmsg()'s timeout, which the kernel checks only between datagrams.
+  int recvmmsg(int fd, mmsghdr* messages, unsigned int count, int flags) const {
+    return replaced() ? installed()->recvmmsg(fd, messages, count, flags)
+                      : ::recvmmsg(fd, messages, count, flags, nullptr);
+  }
+  int sendmmsg(int fd, mmsghdr* messages, unsigned int count, int flags) const {
+    return replaced() ? installed()->sendmmsg(fd, messages, count, flags)
+                      : ::sendmmsg(fd, messages, count, flags);
   }
   int accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) const {
     return replaced() ? installed()->accept4(fd, addr, addrlen, flags)

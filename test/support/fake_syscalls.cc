@@ -7,9 +7,12 @@
 namespace reactor::testing {
 namespace {
 
-bool moves_bytes(FakeSyscalls::Call call) {
+// The calls whose transfer at_most() can cap: bytes or datagrams.
+bool transfers(FakeSyscalls::Call call) {
   using Call = FakeSyscalls::Call;
-  return call == Call::kRead || call == Call::kWrite || call == Call::kRecv || call == Call::kSend;
+  return call == Call::kRead || call == Call::kWrite || call == Call::kRecv ||
+         call == Call::kSend || call == Call::kSendto || call == Call::kRecvmmsg ||
+         call == Call::kSendmmsg;
 }
 
 // What a call that is scripted to fail returns.
@@ -21,8 +24,9 @@ int fail_with(int error) {
 }  // namespace
 
 void FakeSyscalls::script(Call call, Outcome outcome, int fd, int times) {
-  if (outcome.error_ == 0 && !moves_bytes(call)) {
-    throw std::invalid_argument("FakeSyscalls: at_most() applies to read, write, recv, send");
+  if (outcome.error_ == 0 && !transfers(call)) {
+    throw std::invalid_argument(
+        "FakeSyscalls: at_most() applies to read, write, recv, send, sendto, recvmmsg, sendmmsg");
   }
   if (times <= 0) return;
   std::lock_guard<std::mutex> lock(mutex_);
@@ -117,6 +121,24 @@ int FakeSyscalls::epoll_wait(int epfd, epoll_event* events, int maxevents, int t
 int FakeSyscalls::poll(pollfd* fds, nfds_t nfds, int timeout_ms) {
   if (const auto outcome = begin(Call::kPoll, kAnyFd)) return fail_with(outcome->error_);
   return Syscalls::poll(fds, nfds, timeout_ms);
+}
+
+ssize_t FakeSyscalls::sendto(int fd, const void* buf, size_t count, int flags, const sockaddr* to,
+                             socklen_t tolen) {
+  return transfer(Call::kSendto, fd, count,
+                  [&](size_t n) { return Syscalls::sendto(fd, buf, n, flags, to, tolen); });
+}
+
+int FakeSyscalls::recvmmsg(int fd, mmsghdr* messages, unsigned int count, int flags) {
+  return static_cast<int>(transfer(Call::kRecvmmsg, fd, count, [&](size_t n) {
+    return Syscalls::recvmmsg(fd, messages, static_cast<unsigned int>(n), flags);
+  }));
+}
+
+int FakeSyscalls::sendmmsg(int fd, mmsghdr* messages, unsigned int count, int flags) {
+  return static_cast<int>(transfer(Call::kSendmmsg, fd, count, [&](size_t n) {
+    return Syscalls::sendmmsg(fd, messages, static_cast<unsigned int>(n), flags);
+  }));
 }
 
 }  // namespace reactor::testing

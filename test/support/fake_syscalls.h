@@ -1,8 +1,9 @@
 // FakeSyscalls: a Syscalls that forwards every call to the kernel except those a test scripted:
-// fail with an errno (EINTR, EAGAIN, ECONNRESET, EMFILE, ...) or cap how many bytes a transfer
-// moves (short reads and writes). Install it with ScopedSyscalls for the length of a test.
-// Ownership: owns its scripts and hooks. Threads: script(), on_call() and the counters may be used
-// from any thread (internally locked); a hook runs on the calling thread with no lock held.
+// fail with an errno (EINTR, EAGAIN, ECONNRESET, EMFILE, ...) or cap how much a transfer moves
+// (short reads and writes; fewer datagrams per recvmmsg or sendmmsg). Install it with
+// ScopedSyscalls for the length of a test. Ownership: owns its scripts and hooks. Threads:
+// script(), on_call() and the counters may be used from any thread (internally locked); a hook runs
+// on the calling thread with no lock held.
 #pragma once
 
 #include <array>
@@ -18,7 +19,20 @@ namespace reactor::testing {
 
 class FakeSyscalls final : public Syscalls {
  public:
-  enum class Call { kRead, kWrite, kRecv, kSend, kAccept4, kClose, kEpollCtl, kEpollWait, kPoll };
+  enum class Call {
+    kRead,
+    kWrite,
+    kRecv,
+    kSend,
+    kAccept4,
+    kClose,
+    kEpollCtl,
+    kEpollWait,
+    kPoll,
+    kSendto,
+    kRecvmmsg,
+    kSendmmsg,
+  };
 
   // Matches a call on any fd. The fd of a call is the descriptor read, written, accepted on or
   // closed; the target fd (not the epoll fd) of epoll_ctl; the epoll fd of epoll_wait; for poll,
@@ -30,8 +44,9 @@ class FakeSyscalls final : public Syscalls {
    public:
     // Returns -1 with errno set to `error`; the kernel is not called.
     static Outcome fail(int error) { return Outcome(error, 0); }
-    // Calls the kernel with the transfer capped at `max_bytes`: read, write, recv, send only.
-    static Outcome at_most(std::size_t max_bytes) { return Outcome(0, max_bytes); }
+    // Calls the kernel with the transfer capped at `max` bytes (read, write, recv, send, sendto),
+    // or at `max` datagrams (recvmmsg, sendmmsg).
+    static Outcome at_most(std::size_t max) { return Outcome(0, max); }
 
    private:
     friend class FakeSyscalls;
@@ -62,9 +77,13 @@ class FakeSyscalls final : public Syscalls {
   int epoll_ctl(int epfd, int op, int fd, epoll_event* event) override;
   int epoll_wait(int epfd, epoll_event* events, int maxevents, int timeout_ms) override;
   int poll(pollfd* fds, nfds_t nfds, int timeout_ms) override;
+  ssize_t sendto(int fd, const void* buf, size_t count, int flags, const sockaddr* to,
+                 socklen_t tolen) override;
+  int recvmmsg(int fd, mmsghdr* messages, unsigned int count, int flags) override;
+  int sendmmsg(int fd, mmsghdr* messages, unsigned int count, int flags) override;
 
  private:
-  static constexpr std::size_t kCalls = static_cast<std::size_t>(Call::kPoll) + 1;
+  static constexpr std::size_t kCalls = static_cast<std::size_t>(Call::kSendmmsg) + 1;
   struct Script {
     int fd;
     Outcome outcome;
@@ -78,8 +97,8 @@ class FakeSyscalls final : public Syscalls {
 
   // Counts the call, runs its hook and takes the outcome scripted for it, if any.
   std::optional<Outcome> begin(Call call, int fd);
-  // A call that moves up to `count` bytes: fails as scripted, or runs forward(bytes) with the
-  // count capped as scripted (uncapped when nothing is).
+  // A call that moves up to `count` bytes or datagrams: fails as scripted, or runs forward(count)
+  // with the count capped as scripted (uncapped when nothing is).
   template <typename Forward>
   ssize_t transfer(Call call, int fd, size_t count, Forward forward);
   PerCall& per_call(Call call) { return per_call_[static_cast<std::size_t>(call)]; }

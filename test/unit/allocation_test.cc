@@ -15,7 +15,9 @@
 #include <vector>
 
 #include "reactor/core/reactor.h"
+#include "reactor/core/syscalls.h"
 #include "reactor/net/connection.h"
+#include "reactor/net/datagram_endpoint.h"
 #include "reactor/net/inet_address.h"
 #include "reactor/net/socket.h"
 #include "reactor/net/tcp_server.h"
@@ -103,9 +105,20 @@ class EchoConnection final : public Connection {
   }
 };
 
-// Drives one echo connection from its peer end: writes a message, turns the reactor until the
-// whole echo is back, and checks it. Uses only plain system calls and fixed buffers, so the
-// round trip itself allocates nothing on the test's side.
+class EchoEndpoint final : public DatagramEndpoint {
+ public:
+  using DatagramEndpoint::DatagramEndpoint;
+
+ private:
+  void on_datagram(std::string_view payload, const SocketAddress& from) override {
+    send_to(payload, from);
+  }
+};
+
+// Drives one echo connection (or datagram endpoint, through a connected UDP peer) from its peer
+// end: writes a message, turns the reactor until the whole echo is back, and checks it. Uses only
+// plain system calls and fixed buffers, so the round trip itself allocates nothing on the test's
+// side.
 class EchoDriver {
  public:
   EchoDriver(Reactor& reactor, int peer_fd) : reactor_(reactor), peer_fd_(peer_fd) {}
@@ -202,6 +215,76 @@ TEST_P(AllocationPerMessageTest, EchoThroughATcpServerWithIdleTimeoutAllocatesNo
 
   EXPECT_EQ(intact, kMeasuredRoundTrips);
   EXPECT_EQ(allocated, 0) << "heap allocations over " << kMeasuredRoundTrips << " round trips";
+}
+
+TEST_P(AllocationPerMessageTest, UdpEchoAllocatesNothing) {
+  Reactor reactor;
+  const InetAddress loopback = *InetAddress::parse("127.0.0.1", 0);
+  EchoEndpoint endpoint(bind_udp(loopback));
+  endpoint.start(reactor);
+  Socket peer = bind_udp(loopback);
+  const SocketAddress server = *endpoint.local_address();
+  ASSERT_EQ(::connect(peer.fd(), server.sockaddr_ptr(), server.length()), 0);
+  EchoDriver driver(reactor, peer.fd());
+  ASSERT_EQ(driver.round_trips(kWarmUpRoundTrips, GetParam()), kWarmUpRoundTrips);
+
+  const long before = allocations_now();
+  const int intact = driver.round_trips(kMeasuredRoundTrips, GetParam());
+  const long allocated = allocations_now() - before;
+
+  EXPECT_EQ(intact, kMeasuredRoundTrips);
+  EXPECT_EQ(allocated, 0) << "heap allocations over " << kMeasuredRoundTrips << " round trips";
+}
+
+// The kernel's sendto() would block while `blocked` is set, so that datagrams queue.
+class BlockableSends final : public Syscalls {
+ public:
+  bool blocked = false;
+
+  ssize_t sendto(int fd, const void* buf, size_t count, int flags, const sockaddr* to,
+                 socklen_t tolen) override {
+    if (!blocked) return Syscalls::sendto(fd, buf, count, flags, to, tolen);
+    errno = EAGAIN;
+    return -1;
+  }
+};
+
+// A datagram queue that filled and drained once fills and drains again without allocating.
+TEST(AllocationTest, RefillingTheDatagramQueueAllocatesNothing) {
+  BlockableSends sends;
+  ScopedSyscalls scoped(sends);
+  Reactor reactor;
+  const InetAddress loopback = *InetAddress::parse("127.0.0.1", 0);
+  EchoEndpoint endpoint(bind_udp(loopback));
+  endpoint.start(reactor);
+  Socket peer = bind_udp(loopback);
+  const SocketAddress to = *InetAddress::local_of(peer.fd());
+  const std::string payload(512, 'q');
+  char buffer[1024];
+  // Queues 64 datagrams, flushes them, and returns how many the peer received.
+  const auto fill_and_drain = [&] {
+    sends.blocked = true;
+    for (int i = 0; i < 64; ++i)
+      endpoint.send_to(std::string_view(payload).substr(0, 256 + i * 4), to);
+    sends.blocked = false;
+    const auto deadline = std::chrono::steady_clock::now() + kWaitLimit;
+    while (endpoint.queued_datagrams() > 0 && std::chrono::steady_clock::now() < deadline)
+      reactor.run_once(std::chrono::milliseconds(100));
+    int received = 0;
+    while (::recv(peer.fd(), buffer, sizeof buffer, MSG_DONTWAIT) > 0)
+      ++received;
+    return received;
+  };
+  ASSERT_EQ(fill_and_drain(), 64);
+
+  const long before = allocations_now();
+  int received = 0;
+  for (int round = 0; round < 10; ++round)
+    received += fill_and_drain();
+  const long allocated = allocations_now() - before;
+
+  EXPECT_EQ(received, 640);
+  EXPECT_EQ(allocated, 0);
 }
 
 // A periodic broadcast visits every connection: only the first visit may allocate.
