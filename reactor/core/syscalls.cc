@@ -22,6 +22,9 @@ ssize_t Syscalls::send(int fd, const void* buf, size_t count, int flags) {
 int Syscalls::accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) {
   return ::accept4(fd, addr, addrlen, flags);
 }
+int Syscalls::connect(int fd, const sockaddr* addr, socklen_t addrlen) {
+  return ::connect(fd, addr, addrlen);
+}
 int Syscalls::close(int fd) {
   return ::close(fd);
 }

@@ -25,6 +25,7 @@ class Syscalls {
   virtual ssize_t recv(int fd, void* buf, size_t count, int flags);
   virtual ssize_t send(int fd, const void* buf, size_t count, int flags);
   virtual int accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags);
+  virtual int connect(int fd, const sockaddr* addr, socklen_t addrlen);
   virtual int close(int fd);
   virtual int epoll_ctl(int epfd, int op, int fd, epoll_event* event);
   virtual int epoll_wait(int epfd, epoll_event* events, int maxevents, int timeout_ms);
@@ -55,6 +56,9 @@ class SyscallSeam {
   int accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) const {
     return replaced() ? installed()->accept4(fd, addr, addrlen, flags)
                       : ::accept4(fd, addr, addrlen, flags);
+  }
+  int connect(int fd, const sockaddr* addr, socklen_t addrlen) const {
+    return replaced() ? installed()->connect(fd, addr, addrlen) : ::connect(fd, addr, addrlen);
   }
   int close(int fd) const { return replaced() ? installed()->close(fd) : ::close(fd); }
   int epoll_ctl(int epfd, int op, int fd, epoll_event* event) const {
