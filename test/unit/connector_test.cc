@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "reactor/core/reactor.h"
+#include "reactor/poller/make_poller.h"
 #include "reactor/testing/manual_clock.h"
 #include "reactor/testing/mock_poller.h"
 #include "test/support/fake_syscalls.h"
@@ -526,8 +527,8 @@ TEST(ConnectorApiTest, HidesTheEventHandlerControlsThatWouldBypassIt) {
   static_assert(!testing::ExposesStartOnAnyFd<Connector>::value);
 }
 
-// The kernel's side, on an epoll reactor and the steady clock; every wait is bounded.
-class ConnectorLoopbackTest : public ::testing::Test {
+// The kernel's side, on each kernel poller and the steady clock; every wait is bounded.
+class ConnectorLoopbackTest : public ::testing::TestWithParam<const char*> {
  protected:
   Result connect_to(const SocketAddress& address, const Connector::Options& options = {}) {
     std::optional<Result> result;
@@ -545,10 +546,10 @@ class ConnectorLoopbackTest : public ::testing::Test {
     return std::move(*result);
   }
 
-  Reactor reactor_;
+  Reactor reactor_{make_poller(GetParam())};
 };
 
-TEST_F(ConnectorLoopbackTest, ConnectsOverIpv4) {
+TEST_P(ConnectorLoopbackTest, ConnectsOverIpv4) {
   Socket listener = listen_tcp(*InetAddress::parse("127.0.0.1", 0));
   const SocketAddress address = *SocketAddress::local_of(listener.fd());
 
@@ -558,7 +559,7 @@ TEST_F(ConnectorLoopbackTest, ConnectsOverIpv4) {
   EXPECT_EQ(SocketAddress::peer_of(result.socket.fd()), address);
 }
 
-TEST_F(ConnectorLoopbackTest, ConnectsOverIpv6) {
+TEST_P(ConnectorLoopbackTest, ConnectsOverIpv6) {
   Socket listener;
   try {
     listener = listen_tcp(*InetAddress::parse("::1", 0));
@@ -573,7 +574,7 @@ TEST_F(ConnectorLoopbackTest, ConnectsOverIpv6) {
   EXPECT_EQ(SocketAddress::peer_of(result.socket.fd()), address);
 }
 
-TEST_F(ConnectorLoopbackTest, ConnectsToAUnixPathAndAnAbstractName) {
+TEST_P(ConnectorLoopbackTest, ConnectsToAUnixPathAndAnAbstractName) {
   const std::string path = ::testing::TempDir() + "reactor-connector-" + std::to_string(::getpid());
   ::unlink(path.c_str());
   for (const SocketAddress& address :
@@ -588,11 +589,11 @@ TEST_F(ConnectorLoopbackTest, ConnectsToAUnixPathAndAnAbstractName) {
   ::unlink(path.c_str());
 }
 
-TEST_F(ConnectorLoopbackTest, AClosedPortIsRefused) {
+TEST_P(ConnectorLoopbackTest, AClosedPortIsRefused) {
   EXPECT_EQ(connect_to(closed_port()).error, std::errc::connection_refused);
 }
 
-TEST_F(ConnectorLoopbackTest, AMissingUnixSocketFileIsReportedAsNotFound) {
+TEST_P(ConnectorLoopbackTest, AMissingUnixSocketFileIsReportedAsNotFound) {
   const std::string path = ::testing::TempDir() + "reactor-connector-missing";
   ::unlink(path.c_str());
   EXPECT_EQ(connect_to(*SocketAddress::unix_path(path)).error,
@@ -600,7 +601,7 @@ TEST_F(ConnectorLoopbackTest, AMissingUnixSocketFileIsReportedAsNotFound) {
 }
 
 // A listener whose accept queue is full drops new SYNs, so the connect never completes.
-TEST_F(ConnectorLoopbackTest, AConnectToAFullBacklogTimesOut) {
+TEST_P(ConnectorLoopbackTest, AConnectToAFullBacklogTimesOut) {
   ListenOptions listen_options;
   listen_options.backlog = 0;
   Socket listener = listen_tcp(*InetAddress::parse("127.0.0.1", 0), listen_options);
@@ -615,6 +616,12 @@ TEST_F(ConnectorLoopbackTest, AConnectToAFullBacklogTimesOut) {
 
   EXPECT_EQ(connect_to(address, options).error, std::errc::timed_out);
 }
+
+std::string poller_name(const ::testing::TestParamInfo<const char*>& info) {
+  return info.param;
+}
+INSTANTIATE_TEST_SUITE_P(KernelPollers, ConnectorLoopbackTest, ::testing::Values("epoll", "poll"),
+                         poller_name);
 
 }  // namespace
 }  // namespace reactor
