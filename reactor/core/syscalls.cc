@@ -32,6 +32,9 @@ int Syscalls::sendmmsg(int fd, mmsghdr* messages, unsigned int count, int flags)
 int Syscalls::accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) {
   return ::accept4(fd, addr, addrlen, flags);
 }
+int Syscalls::connect(int fd, const sockaddr* addr, socklen_t addrlen) {
+  return ::connect(fd, addr, addrlen);
+}
 int Syscalls::close(int fd) {
   return ::close(fd);
 }

@@ -30,6 +30,7 @@ class Syscalls {
   virtual int recvmmsg(int fd, mmsghdr* messages, unsigned int count, int flags);
   virtual int sendmmsg(int fd, mmsghdr* messages, unsigned int count, int flags);
   virtual int accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags);
+  virtual int connect(int fd, const sockaddr* addr, socklen_t addrlen);
   virtual int close(int fd);
   virtual int epoll_ctl(int epfd, int op, int fd, epoll_event* event);
   virtual int epoll_wait(int epfd, epoll_event* events, int maxevents, int timeout_ms);
@@ -74,6 +75,9 @@ class SyscallSeam {
   int accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) const {
     return replaced() ? installed()->accept4(fd, addr, addrlen, flags)
                       : ::accept4(fd, addr, addrlen, flags);
+  }
+  int connect(int fd, const sockaddr* addr, socklen_t addrlen) const {
+    return replaced() ? installed()->connect(fd, addr, addrlen) : ::connect(fd, addr, addrlen);
   }
   int close(int fd) const { return replaced() ? installed()->close(fd) : ::close(fd); }
   int epoll_ctl(int epfd, int op, int fd, epoll_event* event) const {

@@ -87,9 +87,25 @@ TEST(EchoServerUdpTest, ASocatClientGetsItsDatagramBack) {
 }
 
 TEST(EchoServerUdpTest, AUdpPortInUseIsOneLineAndExitCode1) {
+  // A UDP port whose TCP twin is free, so that only the UDP bind can fail: the TCP listener that
+  // found the port is closed just before the server starts.
   asio::io_context io;
-  asio::ip::udp::socket holder(io, asio::ip::udp::endpoint(asio::ip::address_v4::loopback(), 0));
-  const std::string port = std::to_string(holder.local_endpoint().port());
+  asio::ip::udp::socket holder(io);
+  std::string port;
+  for (int attempt = 0; attempt < 50 && port.empty(); ++attempt) {
+    asio::ip::tcp::acceptor probe(io, asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+    asio::error_code error;
+    holder.open(asio::ip::udp::v4());
+    holder.bind(
+        asio::ip::udp::endpoint(asio::ip::address_v4::loopback(), probe.local_endpoint().port()),
+        error);
+    if (error) {
+      holder.close();
+      continue;
+    }
+    port = std::to_string(probe.local_endpoint().port());
+  }
+  ASSERT_FALSE(port.empty()) << "no port free for both TCP and UDP";
 
   ChildProcess server(ECHO_SERVER_PATH, {"--udp", "--port=" + port});
   const std::optional<ExitStatus> status = server.wait(budget(1s));

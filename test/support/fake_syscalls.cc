@@ -103,6 +103,11 @@ int FakeSyscalls::accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags)
   return Syscalls::accept4(fd, addr, addrlen, flags);
 }
 
+int FakeSyscalls::connect(int fd, const sockaddr* addr, socklen_t addrlen) {
+  if (const auto outcome = begin(Call::kConnect, fd)) return fail_with(outcome->error_);
+  return Syscalls::connect(fd, addr, addrlen);
+}
+
 int FakeSyscalls::close(int fd) {
   if (const auto outcome = begin(Call::kClose, fd)) return fail_with(outcome->error_);
   return Syscalls::close(fd);

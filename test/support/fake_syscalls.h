@@ -25,6 +25,7 @@ class FakeSyscalls final : public Syscalls {
     kRecv,
     kSend,
     kAccept4,
+    kConnect,
     kClose,
     kEpollCtl,
     kEpollWait,
@@ -34,9 +35,9 @@ class FakeSyscalls final : public Syscalls {
     kSendmmsg,
   };
 
-  // Matches a call on any fd. The fd of a call is the descriptor read, written, accepted on or
-  // closed; the target fd (not the epoll fd) of epoll_ctl; the epoll fd of epoll_wait; for poll,
-  // which watches many, only kAnyFd matches.
+  // Matches a call on any fd. The fd of a call is the descriptor read, written, accepted on,
+  // connected or closed; the target fd (not the epoll fd) of epoll_ctl; the epoll fd of epoll_wait;
+  // for poll, which watches many, only kAnyFd matches.
   static constexpr int kAnyFd = -1;
 
   // What one scripted call does.
@@ -73,6 +74,7 @@ class FakeSyscalls final : public Syscalls {
   ssize_t recv(int fd, void* buf, size_t count, int flags) override;
   ssize_t send(int fd, const void* buf, size_t count, int flags) override;
   int accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) override;
+  int connect(int fd, const sockaddr* addr, socklen_t addrlen) override;
   int close(int fd) override;
   int epoll_ctl(int epfd, int op, int fd, epoll_event* event) override;
   int epoll_wait(int epfd, epoll_event* events, int maxevents, int timeout_ms) override;
