@@ -37,6 +37,14 @@ using Call = testing::FakeSyscalls::Call;
 using Outcome = testing::FakeSyscalls::Outcome;
 constexpr std::chrono::milliseconds kNoWait{0};
 
+// Limits with small water marks, so that a few bytes of output cross them.
+Connection::Limits water_marks(std::size_t high, std::size_t low) {
+  Connection::Limits limits;
+  limits.high_water_mark = high;
+  limits.low_water_mark = low;
+  return limits;
+}
+
 // Writes "close" and "release" to a shared log, so tests can check their order and count.
 class RecordingOwner final : public ConnectionOwner {
  public:
@@ -717,10 +725,7 @@ TEST_F(ConnectionTest, PauseInsideOnDataStopsTheReadingLoop) {
 }
 
 TEST_F(ConnectionTest, APausedConnectionStaysPausedWhenItsOutputDrains) {
-  Connection::Limits limits;
-  limits.high_water_mark = 10;
-  limits.low_water_mark = 4;
-  TestConnection& connection = open(limits);
+  TestConnection& connection = open(water_marks(10, 4));
   connection.pause_reading();
   block_next_write();
   connection.send(std::string(11, 'a'));
@@ -733,10 +738,7 @@ TEST_F(ConnectionTest, APausedConnectionStaysPausedWhenItsOutputDrains) {
 }
 
 TEST_F(ConnectionTest, ResumingAConnectionHeldByBackpressureReadsOnlyOnceTheOutputDrains) {
-  Connection::Limits limits;
-  limits.high_water_mark = 10;
-  limits.low_water_mark = 4;
-  TestConnection& connection = open(limits);
+  TestConnection& connection = open(water_marks(10, 4));
   connection.pause_reading();
   block_next_write();
   connection.send(std::string(11, 'a'));
@@ -817,10 +819,7 @@ TEST_F(ConnectionTest, AParkedConnectionClosesAtOnce) {
 // ---- High water and drained ----
 
 TEST_F(ConnectionTest, HighWaterIsToldOncePerCrossing) {
-  Connection::Limits limits;
-  limits.high_water_mark = 10;
-  limits.low_water_mark = 4;
-  TestConnection& connection = open(limits);
+  TestConnection& connection = open(water_marks(10, 4));
   block_next_write();
   connection.send(std::string(10, 'a'));  // at the mark, not above it
   EXPECT_TRUE(connection.high_waters.empty());

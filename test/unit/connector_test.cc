@@ -39,9 +39,21 @@ SocketAddress loopback(std::uint16_t port = 0) {
   return *InetAddress::parse("127.0.0.1", port);
 }
 
+// A TCP listener on a free loopback port.
+Socket loopback_listener() {
+  return listen_tcp(*InetAddress::parse("127.0.0.1", 0));
+}
+
+bool no_delay(const Socket& socket) {
+  int on = 0;
+  socklen_t length = sizeof on;
+  ::getsockopt(socket.fd(), IPPROTO_TCP, TCP_NODELAY, &on, &length);
+  return on != 0;
+}
+
 // A loopback port nobody listens on: bound once, then closed.
 SocketAddress closed_port() {
-  Socket listener = listen_tcp(*InetAddress::parse("127.0.0.1", 0));
+  const Socket listener = loopback_listener();
   return *SocketAddress::local_of(listener.fd());
 }
 
@@ -173,7 +185,7 @@ TEST_F(ConnectorTest, AnImmediateConnectHandsTheSocketOverWithoutRegistering) {
 }
 
 TEST_F(ConnectorTest, AConnectInProgressCompletesOnWriteReadiness) {
-  Socket listener = listen_tcp(*InetAddress::parse("127.0.0.1", 0));
+  const Socket listener = loopback_listener();
   const SocketAddress address = *SocketAddress::local_of(listener.fd());
   Connector& connector = make(address);
   connect_behind_an_error(address, EINPROGRESS);
@@ -191,16 +203,13 @@ TEST_F(ConnectorTest, AConnectInProgressCompletesOnWriteReadiness) {
   EXPECT_FALSE(results_[0].error);
   ASSERT_TRUE(results_[0].socket.valid());
   EXPECT_EQ(SocketAddress::peer_of(results_[0].socket.fd()), address);
-  int no_delay = 0;
-  socklen_t length = sizeof no_delay;
-  ::getsockopt(results_[0].socket.fd(), IPPROTO_TCP, TCP_NODELAY, &no_delay, &length);
-  EXPECT_EQ(no_delay, 1);
+  EXPECT_TRUE(no_delay(results_[0].socket));
   EXPECT_FALSE(poller_->watching(results_[0].socket.fd()));
   EXPECT_EQ(connector.state(), State::kIdle);
 }
 
 TEST_F(ConnectorTest, TcpNoDelayIsLeftOffWhenTheOptionsSaySo) {
-  Socket listener = listen_tcp(*InetAddress::parse("127.0.0.1", 0));
+  const Socket listener = loopback_listener();
   const SocketAddress address = *SocketAddress::local_of(listener.fd());
   Connector::Options options;
   options.no_delay = false;
@@ -210,14 +219,11 @@ TEST_F(ConnectorTest, TcpNoDelayIsLeftOffWhenTheOptionsSaySo) {
 
   ASSERT_EQ(results_.size(), 1u);
   ASSERT_TRUE(results_[0].socket.valid());
-  int no_delay = 1;
-  socklen_t length = sizeof no_delay;
-  ::getsockopt(results_[0].socket.fd(), IPPROTO_TCP, TCP_NODELAY, &no_delay, &length);
-  EXPECT_EQ(no_delay, 0);
+  EXPECT_FALSE(no_delay(results_[0].socket));
 }
 
 TEST_F(ConnectorTest, AnInterruptedConnectGoesOnInTheBackgroundAndIsNotRepeated) {
-  Socket listener = listen_tcp(*InetAddress::parse("127.0.0.1", 0));
+  const Socket listener = loopback_listener();
   const SocketAddress address = *SocketAddress::local_of(listener.fd());
   Connector& connector = make(address);
   connect_behind_an_error(address, EINTR);
@@ -550,7 +556,7 @@ class ConnectorLoopbackTest : public ::testing::TestWithParam<const char*> {
 };
 
 TEST_P(ConnectorLoopbackTest, ConnectsOverIpv4) {
-  Socket listener = listen_tcp(*InetAddress::parse("127.0.0.1", 0));
+  const Socket listener = loopback_listener();
   const SocketAddress address = *SocketAddress::local_of(listener.fd());
 
   const Result result = connect_to(address);
