@@ -172,17 +172,6 @@ class EchoServer::Worker final : private EchoConnection::CloseListener {
   reactor::CallbackTimer flush_deadline_;
 };
 
-// Turns SIGINT and SIGTERM into EchoServer::stop().
-class EchoServer::StopOnSignal final : public reactor::SignalHandler {
- public:
-  explicit StopOnSignal(EchoServer& server) : SignalHandler({SIGINT, SIGTERM}), server_(server) {}
-
- private:
-  void on_signal(int) override { server_.stop(); }
-
-  EchoServer& server_;
-};
-
 EchoServer::EchoServer(const Config& config) : address_(parse_address(config.host, config.port)) {
   if (config.threads == 0) throw std::invalid_argument("threads must be at least 1");
   reactor::make_poller(config.poller);  // a bad name throws before anything is bound
@@ -198,7 +187,8 @@ EchoServer::EchoServer(const Config& config) : address_(parse_address(config.hos
   }
   // Before run() starts the other threads, so that they inherit the blocked signals.
   if (config.handle_signals) {
-    signal_handler_ = std::make_unique<StopOnSignal>(*this);
+    signal_handler_ = std::make_unique<reactor::CallbackSignalHandler>(
+        std::initializer_list<int>{SIGINT, SIGTERM}, [this](int) { stop(); });
     signal_handler_->start(workers_.front()->reactor());
   }
 }

@@ -18,6 +18,7 @@
 #include <system_error>
 #include <vector>
 
+#include "reactor/core/signal_handler.h"
 #include "reactor/net/inet_address.h"
 #include "reactor/net/tcp_server.h"
 
@@ -79,7 +80,6 @@ class EchoServer {
 
  private:
   class Worker;
-  class StopOnSignal;
 
   void run_worker(Worker& worker);
   // Keeps the first failure for run() to rethrow, and stops the other threads.
@@ -88,7 +88,7 @@ class EchoServer {
   reactor::InetAddress address_;
   reactor::ConnectionCounter counter_;
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::unique_ptr<StopOnSignal> signal_handler_;
+  std::unique_ptr<reactor::CallbackSignalHandler> signal_handler_;  // SIGINT, SIGTERM: stop()
   std::atomic<bool> stop_requested_{false};
   std::mutex failure_mutex_;
   std::exception_ptr failure_;

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <climits>
 #include <iterator>
+#include <stdexcept>
 #include <system_error>
 
 #include "reactor/core/signal_state.h"
@@ -272,6 +273,21 @@ void Reactor::requeue_unrun(std::size_t done) {
     posted_.swap(running_);
   }
   wake();
+}
+
+TimerHandle Reactor::run_after(Clock::duration delay, std::function<void()> fn) {
+  return owned_timers().add(delay, Clock::duration::zero(), std::move(fn));
+}
+
+TimerHandle Reactor::run_every(Clock::duration interval, std::function<void()> fn) {
+  if (interval <= Clock::duration::zero())
+    throw std::invalid_argument("run_every: interval must be positive");
+  return owned_timers().add(interval, interval, std::move(fn));
+}
+
+OwnedTimers& Reactor::owned_timers() {
+  if (owned_timers_ == nullptr) owned_timers_ = std::make_shared<OwnedTimers>(*this);
+  return *owned_timers_;
 }
 
 }  // namespace reactor

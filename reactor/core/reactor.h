@@ -1,10 +1,11 @@
 // Reactor: one event loop. It waits on its Poller, dispatches readiness to EventHandlers, fires
 // TimerHandlers, and runs work posted from any thread.
 //
-// Ownership: the reactor owns its Poller and its posted work; it does not own handlers or timers
-// (except those handed to destroy_later()). Destroying a reactor is defined at any time: posted
-// work is destroyed unrun, handlers passed to destroy_later() are deleted, and every handler and
-// timer still active is left inactive, so its own destructor later has nothing to undo.
+// Ownership: the reactor owns its Poller, its posted work and the timers made by run_after() and
+// run_every(); it does not own handlers or TimerHandlers (except handlers handed to
+// destroy_later()). Destroying a reactor is defined at any time: posted work and owned timers are
+// destroyed unrun, handlers passed to destroy_later() are deleted, and every handler and timer
+// still active is left inactive, so its own destructor later has nothing to undo.
 // Threads: one thread runs the loop and does everything else; only post(), stop() and wake() may
 // be called from other threads. Nothing aborts if that is broken; it is simply undefined.
 //
@@ -27,6 +28,7 @@
 
 #include "reactor/core/clock.h"
 #include "reactor/core/event_handler.h"
+#include "reactor/core/owned_timers.h"
 #include "reactor/core/poller.h"
 #include "reactor/core/timer_queue.h"
 
@@ -67,6 +69,14 @@ class Reactor {
   // owners of handlers that close themselves inside a callback.
   void destroy_later(std::unique_ptr<EventHandler> handler);
 
+  // Timers the reactor owns, for work that belongs to no handler (owned_timers.h): `fn` runs on
+  // the loop thread once after `delay` (negative counts as zero), or every `interval` until
+  // cancelled (a non-positive interval throws std::invalid_argument). The handle cancels; it
+  // stays safe to use after the timer fired and after the reactor died. A timeout that belongs
+  // to a handler is better a TimerHandler member, which stops when its owner dies.
+  TimerHandle run_after(Clock::duration delay, std::function<void()> fn);
+  TimerHandle run_every(Clock::duration interval, std::function<void()> fn);
+
   // True while run_once() is making callbacks (handlers, timers, posted work). An owner about to
   // destroy handlers must then assume that one of them is on the stack, and use destroy_later().
   bool dispatching() const { return dispatching_; }
@@ -94,6 +104,7 @@ class Reactor {
   // After a posted task threw: drops the `done` tasks that ran or threw, queues the rest again.
   void requeue_unrun(std::size_t done);
   void delete_retired();
+  OwnedTimers& owned_timers();  // made on first use
 
   std::unique_ptr<Poller> poller_;
   const Clock& clock_;
@@ -111,6 +122,8 @@ class Reactor {
   std::vector<Task> posted_;
   std::vector<Task> running_;
   std::unique_ptr<Waker> waker_;
+  // Last, so destroyed first: owned timers' functions are destroyed while the rest still works.
+  std::shared_ptr<OwnedTimers> owned_timers_;
 };
 
 }  // namespace reactor

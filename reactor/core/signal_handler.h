@@ -1,5 +1,5 @@
 // SignalHandler: delivers POSIX signals as ordinary callbacks on a Reactor, through a signalfd.
-// Subclass it and override on_signal().
+// Subclass it and override on_signal(), or use CallbackSignalHandler.
 //
 // Construction blocks the signals in the calling thread so that the signalfd receives them;
 // create signal handlers before starting other threads (new threads inherit the mask), or block
@@ -10,7 +10,9 @@
 // Ownership: owns its signalfd, and stops before closing it. Threads: as EventHandler.
 #pragma once
 
+#include <functional>
 #include <initializer_list>
+#include <utility>
 
 #include "reactor/core/event_handler.h"
 
@@ -39,6 +41,18 @@ class SignalHandler : public EventHandler {
   void on_readable() final;
 
   int signal_fd_ = -1;
+};
+
+// A SignalHandler that calls a function with the signal number, so that main() needs no
+// subclass per signal.
+class CallbackSignalHandler final : public SignalHandler {
+ public:
+  CallbackSignalHandler(std::initializer_list<int> signals, std::function<void(int)> callback)
+      : SignalHandler(signals), callback_(std::move(callback)) {}
+
+ private:
+  void on_signal(int signal_number) override { callback_(signal_number); }
+  std::function<void(int)> callback_;
 };
 
 }  // namespace reactor

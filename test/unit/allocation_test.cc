@@ -175,6 +175,31 @@ TEST(AllocationTest, TheCounterSeesAnAllocation) {
   EXPECT_EQ(counted, 1);
 }
 
+// Owned timers (Reactor::run_after) come from a slab whose released slots are reused, so arming
+// and cancelling them in steady state allocates nothing while their functions fit in
+// std::function's own storage.
+TEST(AllocationTest, ArmingAndCancellingOwnedTimersAgainAllocatesNothing) {
+  Reactor reactor;
+  int fired = 0;
+  std::vector<TimerHandle> handles;
+  handles.reserve(100);
+  const auto arm_and_cancel = [&] {
+    for (int i = 0; i < 100; ++i)
+      handles.push_back(reactor.run_after(std::chrono::seconds(30), [&fired] { ++fired; }));
+    for (TimerHandle& handle : handles)
+      handle.cancel();
+    handles.clear();
+  };
+  arm_and_cancel();  // grows the slab and the timer heap once
+
+  const long before = allocations_now();
+  arm_and_cancel();
+  const long allocated = allocations_now() - before;
+
+  EXPECT_EQ(allocated, 0);
+  EXPECT_EQ(reactor.active_timers(), 0u);
+}
+
 class AllocationPerMessageTest : public ::testing::TestWithParam<std::size_t> {};
 
 TEST_P(AllocationPerMessageTest, EchoOverASocketPairAllocatesNothing) {

@@ -76,6 +76,19 @@ TEST(SignalTest, SignalsSentToTheProcessAreDeliveredOnePerCallback) {
   EXPECT_EQ(handler.received(), (std::vector<int>{SIGUSR1, SIGUSR2}));
 }
 
+TEST(SignalTest, ACallbackSignalHandlerCallsItsFunctionWithTheSignal) {
+  Reactor reactor;
+  std::vector<int> received;
+  CallbackSignalHandler handler({SIGUSR1, SIGUSR2},
+                                [&](int signal_number) { received.push_back(signal_number); });
+  handler.start(reactor);
+
+  ASSERT_EQ(raise(SIGUSR2), 0);
+  while (received.empty() && reactor.run_once(std::chrono::seconds(5)) != 0) {
+  }
+  EXPECT_EQ(received, std::vector<int>{SIGUSR2});
+}
+
 TEST(SignalTest, StoppedHandlerReceivesNothing) {
   Reactor reactor;
   RecordingSignalHandler handler({SIGUSR1});
