@@ -24,11 +24,11 @@
 #include "reactor/core/reactor.h"
 #include "reactor/core/syscalls.h"
 #include "reactor/net/idle_tracker.h"
+#include "reactor/testing/fake_syscalls.h"
 #include "reactor/testing/manual_clock.h"
 #include "reactor/testing/mock_poller.h"
-#include "test/support/fake_syscalls.h"
+#include "reactor/testing/socket_pair.h"
 #include "test/support/handler_api.h"
-#include "test/support/socket_pair.h"
 
 namespace reactor {
 namespace {
