@@ -42,6 +42,13 @@ class IdleTracker;
 // Told when a connection it owns has closed, so that it can release it.
 class ConnectionOwner {
  public:
+  // Called once the connection's socket is closed, right after its on_close(reason) and before
+  // release(): an owner that counts or records why its connections end needs no help from the
+  // subclass. Default: nothing.
+  virtual void closed(Connection& connection, CloseReason reason) {
+    static_cast<void>(connection);
+    static_cast<void>(reason);
+  }
   virtual void release(Connection& connection) = 0;
 
  protected:
