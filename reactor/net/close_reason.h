@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <string>
 #include <system_error>
 
@@ -51,5 +52,7 @@ struct CloseReason {
 const char* to_string(CloseKind kind);
 // The kind, and the error if there is one: "reset by peer: Connection reset by peer".
 std::string to_string(CloseReason reason);
+// Writes to_string(reason), so that test frameworks print a reason in words.
+std::ostream& operator<<(std::ostream& out, CloseReason reason);
 
 }  // namespace reactor

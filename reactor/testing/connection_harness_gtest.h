@@ -1,7 +1,6 @@
 // GoogleTest support for ConnectionHarness, for projects that use GoogleTest (the harness itself
-// needs none): ConnectionHarnessTest<T>, a fixture that opens a harness on a T, and PrintTo() for
-// CloseReason, so that a failed comparison prints "reset by peer: Connection reset by peer"
-// rather than bytes.
+// needs none): ConnectionHarnessTest<T>, a fixture that opens a harness on a T. (A failed
+// comparison of CloseReasons prints them in words through their operator<<.)
 //
 //   using KvTest = reactor::testing::ConnectionHarnessTest<KvConnection>;
 //   TEST_F(KvTest, AnswersGet) {
@@ -16,19 +15,11 @@
 
 #include <memory>
 #include <optional>
-#include <ostream>
 #include <utility>
 
-#include "reactor/net/close_reason.h"
 #include "reactor/testing/connection_harness.h"
 
-namespace reactor {
-
-inline void PrintTo(CloseReason reason, std::ostream* out) {
-  *out << to_string(reason);
-}
-
-namespace testing {
+namespace reactor::testing {
 
 template <typename T>
 class ConnectionHarnessTest : public ::testing::Test {
@@ -52,5 +43,4 @@ class ConnectionHarnessTest : public ::testing::Test {
   std::optional<ConnectionHarness> harness_;
 };
 
-}  // namespace testing
-}  // namespace reactor
+}  // namespace reactor::testing

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <system_error>
 #include <type_traits>
@@ -694,6 +695,14 @@ TEST(CloseReasonText, NamesTheKindAndTheError) {
   EXPECT_FALSE((CloseReason{CloseKind::kLocalClose, 0}).abnormal());
   EXPECT_FALSE((CloseReason{CloseKind::kPeerClosed, 0}).abnormal());
   EXPECT_TRUE((CloseReason{CloseKind::kFlushTimeout, 0}).abnormal());
+}
+
+TEST(CloseReasonText, IsWhatAStreamAndGoogleTestPrint) {
+  const CloseReason reset{CloseKind::kReset, ECONNRESET};
+  std::ostringstream out;
+  out << reset;
+  EXPECT_EQ(out.str(), to_string(reset));
+  EXPECT_EQ(::testing::PrintToString(reset), to_string(reset));
 }
 
 // ---- Pausing reading ----
