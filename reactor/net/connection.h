@@ -132,6 +132,10 @@ class Connection : public EventHandler {
   std::size_t buffer_capacity() const { return input_.capacity() + output_.capacity(); }
   // The socket is closed (not merely closing: see close()).
   bool closed() const { return state_ == State::kClosed; }
+  // close() or abort() was called, or the connection ended otherwise: on_data() is not called
+  // again and send() is ignored. A subclass that handles several messages from one on_data()
+  // stops at the first that closes.
+  bool closing() const { return state_ >= State::kClosing; }
   const Socket& socket() const { return socket_; }
   // The addresses of the two ends, asked of the kernel on each call (getpeername, getsockname),
   // so a connection stores none. std::nullopt once closed, or if the kernel cannot tell (a peer
