@@ -41,6 +41,10 @@ std::string to_string(CloseReason reason) {
   return text;
 }
 
+std::ostream& operator<<(std::ostream& out, CloseKind kind) {
+  return out << to_string(kind);
+}
+
 std::ostream& operator<<(std::ostream& out, CloseReason reason) {
   return out << to_string(reason);
 }

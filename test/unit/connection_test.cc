@@ -703,6 +703,7 @@ TEST(CloseReasonText, IsWhatAStreamAndGoogleTestPrint) {
   out << reset;
   EXPECT_EQ(out.str(), to_string(reset));
   EXPECT_EQ(::testing::PrintToString(reset), to_string(reset));
+  EXPECT_EQ(::testing::PrintToString(CloseKind::kIdleTimeout), "idle timeout");
 }
 
 // ---- Pausing reading ----
