@@ -1,5 +1,7 @@
 #include "reactor/net/close_reason.h"
 
+#include <ostream>
+
 namespace reactor {
 
 const char* to_string(CloseKind kind) {
@@ -37,6 +39,14 @@ std::string to_string(CloseReason reason) {
     text += reason.error_code().message();
   }
   return text;
+}
+
+std::ostream& operator<<(std::ostream& out, CloseKind kind) {
+  return out << to_string(kind);
+}
+
+std::ostream& operator<<(std::ostream& out, CloseReason reason) {
+  return out << to_string(reason);
 }
 
 }  // namespace reactor

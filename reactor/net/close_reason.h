@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <string>
 #include <system_error>
 
@@ -51,5 +52,8 @@ struct CloseReason {
 const char* to_string(CloseKind kind);
 // The kind, and the error if there is one: "reset by peer: Connection reset by peer".
 std::string to_string(CloseReason reason);
+// Write to_string(), so that test frameworks print a kind or a reason in words.
+std::ostream& operator<<(std::ostream& out, CloseKind kind);
+std::ostream& operator<<(std::ostream& out, CloseReason reason);
 
 }  // namespace reactor

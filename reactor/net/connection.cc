@@ -415,7 +415,9 @@ void Connection::close_now(CloseReason reason) {
   output_.clear();
   socket_.reset();
   on_close(reason);
-  if (owner_ != nullptr) owner_->release(*this);
+  if (owner_ == nullptr) return;
+  owner_->closed(*this, reason);
+  owner_->release(*this);
 }
 
 bool Connection::wants_input() const {

@@ -42,6 +42,13 @@ class IdleTracker;
 // Told when a connection it owns has closed, so that it can release it.
 class ConnectionOwner {
  public:
+  // Called once the connection's socket is closed, right after its on_close(reason) and before
+  // release(): an owner that counts or records why its connections end needs no help from the
+  // subclass. Default: nothing.
+  virtual void closed(Connection& connection, CloseReason reason) {
+    static_cast<void>(connection);
+    static_cast<void>(reason);
+  }
   virtual void release(Connection& connection) = 0;
 
  protected:
@@ -125,6 +132,10 @@ class Connection : public EventHandler {
   std::size_t buffer_capacity() const { return input_.capacity() + output_.capacity(); }
   // The socket is closed (not merely closing: see close()).
   bool closed() const { return state_ == State::kClosed; }
+  // close() or abort() was called, or the connection ended otherwise: on_data() is not called
+  // again and send() is ignored. A subclass that handles several messages from one on_data()
+  // stops at the first that closes.
+  bool closing() const { return state_ >= State::kClosing; }
   const Socket& socket() const { return socket_; }
   // The addresses of the two ends, asked of the kernel on each call (getpeername, getsockname),
   // so a connection stores none. std::nullopt once closed, or if the kernel cannot tell (a peer

@@ -27,11 +27,11 @@
 #include "reactor/core/timer.h"
 #include "reactor/net/connection.h"
 #include "reactor/net/idle_tracker.h"
+#include "reactor/testing/fake_syscalls.h"
 #include "reactor/testing/manual_clock.h"
 #include "reactor/testing/mock_poller.h"
+#include "reactor/testing/socket_pair.h"
 #include "test/fuzz/program.h"
-#include "test/support/fake_syscalls.h"
-#include "test/support/socket_pair.h"
 
 namespace reactor::fuzz {
 

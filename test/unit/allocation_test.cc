@@ -21,7 +21,7 @@
 #include "reactor/net/inet_address.h"
 #include "reactor/net/socket.h"
 #include "reactor/net/tcp_server.h"
-#include "test/support/socket_pair.h"
+#include "reactor/testing/socket_pair.h"
 
 namespace {
 

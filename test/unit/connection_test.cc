@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <system_error>
 #include <type_traits>
@@ -24,11 +25,12 @@
 #include "reactor/core/reactor.h"
 #include "reactor/core/syscalls.h"
 #include "reactor/net/idle_tracker.h"
+#include "reactor/testing/connection_harness.h"
+#include "reactor/testing/fake_syscalls.h"
 #include "reactor/testing/manual_clock.h"
 #include "reactor/testing/mock_poller.h"
-#include "test/support/fake_syscalls.h"
+#include "reactor/testing/socket_pair.h"
 #include "test/support/handler_api.h"
-#include "test/support/socket_pair.h"
 
 namespace reactor {
 namespace {
@@ -179,21 +181,85 @@ class ConnectionTest : public ::testing::Test {
 
 using Log = std::vector<std::string>;
 
+// ---- Through reactor::testing::ConnectionHarness: the peer, the loop and the close reason ----
+
+testing::ConnectionHarness::Factory test_connection(Log& log) {
+  return [&log](Socket socket) {
+    return std::make_unique<TestConnection>(std::move(socket), Connection::Limits{}, log);
+  };
+}
+
+TEST(ConnectionThroughTheHarness, EchoesData) {
+  Log log;
+  testing::ConnectionHarness harness(test_connection(log));
+  EXPECT_EQ(harness.round_trip("hello"), "hello");
+  EXPECT_EQ(harness.connection<TestConnection>().deliveries, (Log{"hello"}));
+  EXPECT_EQ(harness.connection().queued_bytes(), 0u);
+  EXPECT_EQ(harness.connection().buffer_capacity(), 0u);
+}
+
+TEST(ConnectionThroughTheHarness, PeerEofFlushesQueuedOutputThenCloses) {
+  Log log;
+  testing::ConnectionHarness harness(test_connection(log));
+  harness.fail_writes(EAGAIN);
+  harness.connection().send("last words");
+  harness.peer_shutdown();
+  harness.run_until_idle();
+  EXPECT_EQ(log, (Log{"peer shutdown", "close"}));
+  EXPECT_EQ(harness.take_output(), "last words");
+  EXPECT_TRUE(harness.peer_saw_eof());
+  EXPECT_EQ(harness.close_reason(), (CloseReason{CloseKind::kPeerClosed, 0}));
+  EXPECT_FALSE(harness.poller().watching(harness.fd()));
+}
+
+TEST(ConnectionThroughTheHarness, PeerEofWithNothingQueuedClosesAtOnce) {
+  Log log;
+  testing::ConnectionHarness harness(test_connection(log));
+  harness.peer_shutdown();
+  EXPECT_EQ(harness.run_until_idle(), 1);
+  EXPECT_EQ(log, (Log{"peer shutdown", "close"}));
+  EXPECT_EQ(harness.close_reason(), (CloseReason{CloseKind::kPeerClosed, 0}));
+}
+
+TEST(ConnectionThroughTheHarness, IdleTimeoutWhileTheCloseCannotFlushAborts) {
+  Log log;
+  testing::ConnectionHarness::Options options;
+  options.idle_timeout = std::chrono::milliseconds(50);
+  testing::ConnectionHarness harness(test_connection(log), options);
+  harness.fail_writes(EAGAIN, 1000);
+  harness.connection().send("never taken");
+  harness.connection().close();
+  harness.advance(std::chrono::milliseconds(50));
+  EXPECT_EQ(log, (Log{"close"}));
+  EXPECT_EQ(harness.close_reason(), (CloseReason{CloseKind::kIdleTimeout, 0}));
+  EXPECT_EQ(harness.take_output(), "");
+  EXPECT_EQ(harness.reactor().active_timers(), 0u);
+}
+
+TEST(ConnectionThroughTheHarness, AReadFailureOtherThanAResetIsAReadError) {
+  Log log;
+  testing::ConnectionHarness harness(test_connection(log));
+  harness.fail_reads(EIO);
+  harness.peer_write("x");
+  harness.run_until_idle();
+  EXPECT_EQ(harness.close_reason(), (CloseReason{CloseKind::kReadError, EIO}));
+}
+
+TEST(ConnectionThroughTheHarness, AWriteFailureOtherThanAResetIsAWriteError) {
+  Log log;
+  testing::ConnectionHarness harness(test_connection(log));
+  harness.fail_writes(ENOBUFS);
+  harness.connection().send("x");
+  EXPECT_EQ(harness.close_reason(), (CloseReason{CloseKind::kWriteError, ENOBUFS}));
+}
+
+// ---- Driven by hand: readiness injected one wakeup at a time ----
+
 TEST_F(ConnectionTest, StartsReadingOnly) {
   TestConnection& connection = open();
   EXPECT_EQ(poller().interest(fd_), kRead);
   EXPECT_EQ(connection.owner_tag(), 7u);
   EXPECT_FALSE(connection.closed());
-  EXPECT_EQ(connection.buffer_capacity(), 0u);
-}
-
-TEST_F(ConnectionTest, EchoesData) {
-  TestConnection& connection = open();
-  peer_send("hello");
-  readable();
-  EXPECT_EQ(connection.deliveries, (Log{"hello"}));
-  EXPECT_EQ(peer_read().bytes, "hello");
-  EXPECT_EQ(connection.queued_bytes(), 0u);
   EXPECT_EQ(connection.buffer_capacity(), 0u);
 }
 
@@ -362,34 +428,6 @@ TEST_F(ConnectionTest, BackpressureStopsReadingWithinTheSameWakeup) {
   EXPECT_EQ(connection.deliveries.size(), 1u);
   EXPECT_TRUE(connection.reading_paused());
   EXPECT_EQ(poller().interest(fd_), kWrite);
-}
-
-TEST_F(ConnectionTest, PeerEofFlushesQueuedOutputThenCloses) {
-  TestConnection& connection = open();
-  block_next_write();
-  connection.send("last words");
-  ASSERT_EQ(::shutdown(pair_.peer(), SHUT_WR), 0);
-  readable();
-  EXPECT_EQ(log_, (Log{"peer shutdown"}));
-  EXPECT_FALSE(connection.closed());
-  EXPECT_EQ(poller().interest(fd_), kWrite);
-
-  writable();
-  EXPECT_TRUE(connection.closed());
-  EXPECT_EQ(log_, (Log{"peer shutdown", "close", "release"}));
-  const PeerRead read = peer_read();
-  EXPECT_EQ(read.bytes, "last words");
-  EXPECT_TRUE(read.eof);
-  EXPECT_FALSE(poller().watching(fd_));
-}
-
-TEST_F(ConnectionTest, PeerEofWithNothingQueuedClosesAtOnce) {
-  TestConnection& connection = open();
-  pair_.close_peer();
-  readable();
-  EXPECT_TRUE(connection.closed());
-  EXPECT_EQ(log_, (Log{"peer shutdown", "close", "release"}));
-  EXPECT_EQ(connection.close_reasons, (std::vector<CloseReason>{{CloseKind::kPeerClosed, 0}}));
 }
 
 TEST_F(ConnectionTest, ShutdownHalfClosesAfterFlushAndKeepsReading) {
@@ -622,37 +660,7 @@ TEST_F(ConnectionTest, IdleTimeoutDuringLingerFinishesTheClose) {
   EXPECT_EQ(reactor_.active_timers(), 0u);
 }
 
-TEST_F(ConnectionTest, IdleTimeoutWhileTheCloseCannotFlushAborts) {
-  TestConnection& connection = open();
-  IdleTracker tracker(reactor_, std::chrono::milliseconds(50));
-  tracker.add(connection);
-  block_next_write();
-  connection.send("never taken");
-  connection.close();
-  clock_.advance(std::chrono::milliseconds(50));
-  reactor_.run_once(kNoWait);
-  EXPECT_TRUE(connection.closed());
-  EXPECT_EQ(log_, (Log{"close", "release"}));
-  EXPECT_EQ(connection.close_reasons, (std::vector<CloseReason>{{CloseKind::kIdleTimeout, 0}}));
-  EXPECT_EQ(peer_read().bytes, "");
-}
-
 // ---- Close reasons not covered above ----
-
-TEST_F(ConnectionTest, AReadFailureOtherThanAResetIsAReadError) {
-  TestConnection& connection = open();
-  fake_.script(Call::kRecv, Outcome::fail(EIO), fd_);
-  readable();
-  EXPECT_EQ(connection.close_reasons, (std::vector<CloseReason>{{CloseKind::kReadError, EIO}}));
-}
-
-TEST_F(ConnectionTest, AWriteFailureOtherThanAResetIsAWriteError) {
-  TestConnection& connection = open();
-  fake_.script(Call::kSend, Outcome::fail(ENOBUFS), fd_);
-  connection.send("x");
-  EXPECT_EQ(connection.close_reasons,
-            (std::vector<CloseReason>{{CloseKind::kWriteError, ENOBUFS}}));
-}
 
 TEST_F(ConnectionTest, AResetWhileFlushingQueuedOutputIsAReset) {
   TestConnection& connection = open();
@@ -687,6 +695,15 @@ TEST(CloseReasonText, NamesTheKindAndTheError) {
   EXPECT_FALSE((CloseReason{CloseKind::kLocalClose, 0}).abnormal());
   EXPECT_FALSE((CloseReason{CloseKind::kPeerClosed, 0}).abnormal());
   EXPECT_TRUE((CloseReason{CloseKind::kFlushTimeout, 0}).abnormal());
+}
+
+TEST(CloseReasonText, IsWhatAStreamAndGoogleTestPrint) {
+  const CloseReason reset{CloseKind::kReset, ECONNRESET};
+  std::ostringstream out;
+  out << reset;
+  EXPECT_EQ(out.str(), to_string(reset));
+  EXPECT_EQ(::testing::PrintToString(reset), to_string(reset));
+  EXPECT_EQ(::testing::PrintToString(CloseKind::kIdleTimeout), "idle timeout");
 }
 
 // ---- Pausing reading ----

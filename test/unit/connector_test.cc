@@ -21,9 +21,9 @@
 
 #include "reactor/core/reactor.h"
 #include "reactor/poller/make_poller.h"
+#include "reactor/testing/fake_syscalls.h"
 #include "reactor/testing/manual_clock.h"
 #include "reactor/testing/mock_poller.h"
-#include "test/support/fake_syscalls.h"
 #include "test/support/handler_api.h"
 
 namespace reactor {

@@ -12,7 +12,7 @@
 #include "reactor/net/connection.h"
 #include "reactor/testing/manual_clock.h"
 #include "reactor/testing/mock_poller.h"
-#include "test/support/socket_pair.h"
+#include "reactor/testing/socket_pair.h"
 
 namespace reactor {
 namespace {

@@ -18,7 +18,7 @@
 #include "reactor/poller/make_poller.h"
 #include "reactor/testing/manual_clock.h"
 #include "reactor/testing/mock_poller.h"
-#include "test/support/socket_pair.h"
+#include "reactor/testing/socket_pair.h"
 #include "test/unit/recording_handler.h"
 
 namespace reactor::testing {

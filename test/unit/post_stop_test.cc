@@ -11,7 +11,7 @@
 
 #include "reactor/core/reactor.h"
 #include "reactor/core/timer.h"
-#include "test/support/fake_syscalls.h"
+#include "reactor/testing/fake_syscalls.h"
 #include "test/unit/mock_reactor_test.h"
 #include "test/unit/recording_handler.h"
 

@@ -14,7 +14,7 @@
 
 #include "reactor/core/signal_handler.h"
 #include "reactor/core/timer.h"
-#include "test/support/fake_syscalls.h"
+#include "reactor/testing/fake_syscalls.h"
 #include "test/unit/mock_reactor_test.h"
 #include "test/unit/recording_handler.h"
 

@@ -19,8 +19,8 @@
 #include "reactor/core/reactor.h"
 #include "reactor/core/signal_handler.h"
 #include "reactor/core/signal_state.h"
+#include "reactor/testing/socket_pair.h"
 #include "test/support/handler_api.h"
-#include "test/support/socket_pair.h"
 
 namespace reactor::testing {
 namespace {

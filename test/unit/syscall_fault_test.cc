@@ -13,8 +13,8 @@
 #include "reactor/core/reactor.h"
 #include "reactor/core/syscalls.h"
 #include "reactor/poller/make_poller.h"
-#include "test/support/fake_syscalls.h"
-#include "test/support/socket_pair.h"
+#include "reactor/testing/fake_syscalls.h"
+#include "reactor/testing/socket_pair.h"
 #include "test/unit/recording_handler.h"
 
 namespace reactor::testing {

@@ -23,8 +23,8 @@
 #include "reactor/net/socket_address.h"
 #include "reactor/net/tcp_server.h"
 #include "reactor/poller/make_poller.h"
+#include "reactor/testing/fake_syscalls.h"
 #include "reactor/testing/manual_clock.h"
-#include "test/support/fake_syscalls.h"
 
 namespace reactor::server_test {
 

@@ -21,7 +21,7 @@
 
 #include "reactor/core/reactor.h"
 #include "reactor/poller/make_poller.h"
-#include "test/support/fake_syscalls.h"
+#include "reactor/testing/fake_syscalls.h"
 #include "test/unit/tcp_server_fixture.h"
 
 namespace reactor {

@@ -1,4 +1,4 @@
-#include "test/support/socket_pair.h"
+#include "reactor/testing/socket_pair.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>

@@ -1,4 +1,4 @@
-#include "test/support/fake_syscalls.h"
+#include "reactor/testing/fake_syscalls.h"
 
 #include <algorithm>
 #include <cerrno>
