@@ -48,6 +48,11 @@ ReactorThread::ReactorThread(Options options) {
 }
 
 ReactorThread::~ReactorThread() {
+  join();
+}
+
+void ReactorThread::join() {
+  if (!thread_.joinable()) return;
   reactor_->stop();
   thread_.join();
 }

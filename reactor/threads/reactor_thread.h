@@ -41,6 +41,9 @@ class ReactorThread {
   explicit ReactorThread(Options options);
   // Stops the reactor, joins the thread, then destroys the reactor.
   ~ReactorThread();
+  // Stops the reactor and joins the thread, once; the reactor stays, running no more, until the
+  // destructor, and the joining thread may then use it as its own (to destroy handlers on it).
+  void join();
   ReactorThread(const ReactorThread&) = delete;
   ReactorThread& operator=(const ReactorThread&) = delete;
 

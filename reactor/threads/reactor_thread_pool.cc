@@ -14,10 +14,11 @@ ReactorThreadPool::ReactorThreadPool(std::size_t threads, const ReactorThread::O
   }
 }
 
-ReactorThreadPool::~ReactorThreadPool() {
+void ReactorThreadPool::join() {
   for (Reactor* reactor : reactors_)
     reactor->stop();
-  threads_.clear();
+  for (const std::unique_ptr<ReactorThread>& thread : threads_)
+    thread->join();
 }
 
 Reactor& ReactorThreadPool::next() {

@@ -2,8 +2,8 @@
 // folly's IOThreadPoolExecutor. Servers use it to spread connections over threads; see
 // ThreadedTcpServer.
 //
-// Ownership: owns its ReactorThreads (and so their reactors). The destructor stops every reactor
-// first, then joins the threads one by one.
+// Ownership: owns its ReactorThreads (and so their reactors). The destructor (or join()) stops
+// every reactor first, then joins the threads one by one.
 // Threads: construct and destroy on one thread; next(), reactors() and size() from any thread.
 #pragma once
 
@@ -22,7 +22,10 @@ class ReactorThreadPool {
   // zero threads, and what ReactorThread throws (with the threads started so far joined).
   explicit ReactorThreadPool(std::size_t threads,
                              const ReactorThread::Options& options = ReactorThread::Options{});
-  ~ReactorThreadPool();
+  ~ReactorThreadPool() { join(); }
+  // Stops every reactor, then joins every thread (ReactorThread::join()); the reactors stay until
+  // the destructor.
+  void join();
   ReactorThreadPool(const ReactorThreadPool&) = delete;
   ReactorThreadPool& operator=(const ReactorThreadPool&) = delete;
 
