@@ -3,7 +3,6 @@
 #include <csignal>
 #include <optional>
 #include <stdexcept>
-#include <thread>
 #include <utility>
 
 #include "apps/echo_server/echo_connection.h"
@@ -81,6 +80,12 @@ BoundSockets bind_all(const reactor::InetAddress& address, const EchoServer::Con
   }
 }
 
+// Reactor 0's poller; a bad thread count or poller name throws before anything is bound.
+std::unique_ptr<reactor::Poller> checked_poller(const EchoServer::Config& config) {
+  if (config.threads == 0) throw std::invalid_argument("threads must be at least 1");
+  return reactor::make_poller(config.poller);
+}
+
 reactor::TcpServer::Options server_options(const EchoServer::Config& config) {
   reactor::TcpServer::Options options;
   options.max_connections = config.max_connections;
@@ -90,139 +95,156 @@ reactor::TcpServer::Options server_options(const EchoServer::Config& config) {
 
 }  // namespace
 
-// One reactor thread's share of the server: its Reactor, its TcpServer, its status broadcast and
-// its part of the shutdown. Everything here runs on that reactor's thread.
+// One reactor thread's share of the server: the factory of its connections, its status
+// broadcast, its UDP endpoint and its part of the shutdown. Everything here runs on that reactor's
+// thread, from start() on.
 class EchoServer::Worker final : private EchoConnection::CloseListener {
  public:
   // `datagrams` is a bound UDP socket to echo on, or an invalid one for none.
-  Worker(const Config& config, reactor::Socket listener, reactor::Socket datagrams,
-         reactor::ConnectionCounter& counter)
-      : reactor_(reactor::make_poller(config.poller)),
+  Worker(EchoServer& owner, reactor::Reactor& reactor, const Config& config,
+         reactor::Socket datagrams)
+      : owner_(owner),
+        reactor_(reactor),
         udp_(datagrams.valid() ? std::make_unique<EchoEndpoint>(std::move(datagrams)) : nullptr),
         status_interval_(config.status_interval),
-        server_(
-            reactor_, std::move(listener),
-            [this](reactor::Socket socket) {
-              EchoConnection::CloseListener& closes = *this;
-              return std::make_unique<EchoConnection>(std::move(socket), closes);
-            },
-            server_options(config), &counter),
         status_timer_([this] { broadcast_status(); }),
         flush_deadline_([this] { abort_unflushed(); }) {}
 
-  // Other threads may use only what Reactor allows them: post(), stop(), wake().
-  reactor::Reactor& reactor() { return reactor_; }
+  reactor::TcpServer::Factory connection_factory() {
+    return [this](reactor::Socket socket) {
+      EchoConnection::CloseListener& closes = *this;
+      return std::make_unique<EchoConnection>(std::move(socket), closes);
+    };
+  }
+  // Before start(), on the constructing thread: the server on this worker's reactor.
+  void serve(reactor::TcpServer& server) { server_ = &server; }
 
-  // Accepts and serves until shut_down() has drained the connections.
-  void run() {
-    server_.start();
+  // Accepts and serves until shut_down() has drained the connections; nothing if a shut_down()
+  // came first.
+  void start() {
+    if (draining_) return;
+    server_->start();
     if (udp_) udp_->start(reactor_);
     if (status_interval_.count() > 0) {
       status_timer_.start(reactor_, status_interval_, status_interval_);
     }
-    reactor_.run();
   }
 
   void shut_down() {
     if (draining_) return;
     draining_ = true;
     status_timer_.stop();
-    server_.stop_accepting();
+    server_->stop_accepting();
     if (udp_) udp_->close();  // datagrams still queued are dropped, as the network may drop them
     flush_deadline_.start(reactor_, kFlushGrace);
-    server_.close_all();
+    server_->close_all();
     finish_if_drained();
   }
 
  private:
   void connection_closed() override {
     // The server forgets a connection only after its on_close(), so count once this callback is
-    // over. The task may capture `this`: the reactor it is posted to dies with this worker.
+    // over. The task may capture `this`: workers outlive the reactors' loops.
     if (draining_) reactor_.post([this] { finish_if_drained(); });
   }
 
   void broadcast_status() {
     const std::string line =
-        "Server status: " + std::to_string(server_.total_connections()) + " active connections\n";
+        "Server status: " + std::to_string(server_->total_connections()) + " active connections\n";
     // A failed send closes its connection; the visit goes on with the others.
-    server_.for_each_connection([&line](reactor::Connection& c) { c.send(line); });
+    server_->for_each_connection([&line](reactor::Connection& c) { c.send(line); });
   }
 
   void finish_if_drained() {
-    if (server_.connection_count() == 0) finish();
+    if (server_->connection_count() == 0) finish();
   }
 
   void abort_unflushed() {
-    server_.abort_all();
+    server_->abort_all();
     finish();
   }
 
   void finish() {
     flush_deadline_.stop();
-    reactor_.stop();
+    if (finished_) return;
+    finished_ = true;
+    owner_.worker_drained();
   }
 
-  // Declared before the server: its destructor closes connections, which call back here.
-  reactor::Reactor reactor_;
+  EchoServer& owner_;
+  reactor::Reactor& reactor_;
+  reactor::TcpServer* server_ = nullptr;
   std::unique_ptr<EchoEndpoint> udp_;
   bool draining_ = false;
+  bool finished_ = false;
   std::chrono::milliseconds status_interval_;
-  reactor::TcpServer server_;
   reactor::CallbackTimer status_timer_;
   reactor::CallbackTimer flush_deadline_;
 };
 
-EchoServer::EchoServer(const Config& config) : address_(parse_address(config.host, config.port)) {
-  if (config.threads == 0) throw std::invalid_argument("threads must be at least 1");
-  reactor::make_poller(config.poller);  // a bad name throws before anything is bound
+EchoServer::EchoServer(const Config& config)
+    : address_(parse_address(config.host, config.port)), reactor_(checked_poller(config)) {
   BoundSockets sockets = bind_all(address_, config);
-  if (std::optional<reactor::InetAddress> bound =
-          reactor::InetAddress::local_of(sockets.listeners.front().fd())) {
-    address_ = *bound;
-  }
-  for (std::size_t i = 0; i < sockets.listeners.size(); ++i) {
-    reactor::Socket datagrams = config.udp ? std::move(sockets.datagrams[i]) : reactor::Socket();
-    workers_.push_back(std::make_unique<Worker>(config, std::move(sockets.listeners[i]),
-                                                std::move(datagrams), counter_));
-  }
-  // Before run() starts the other threads, so that they inherit the blocked signals.
+  // Before the pool starts its threads, so that they inherit the blocked signals.
   if (config.handle_signals) {
     signal_handler_ = std::make_unique<reactor::CallbackSignalHandler>(
         std::initializer_list<int>{SIGINT, SIGTERM}, [this](int) { stop(); });
-    signal_handler_->start(workers_.front()->reactor());
+    signal_handler_->start(reactor_);
   }
+  reactor::ThreadedTcpServer::Options options;
+  options.server = server_options(config);
+  options.reactor_thread.poller = config.poller;
+  options.reactor_thread.on_failure = [this](std::exception_ptr failure) {
+    record_failure(std::move(failure));
+  };
+  server_ = std::make_unique<reactor::ThreadedTcpServer>(
+      reactor_, std::move(sockets.listeners),
+      [&](reactor::Reactor& reactor, std::size_t index) {
+        reactor::Socket datagrams =
+            config.udp ? std::move(sockets.datagrams[index]) : reactor::Socket();
+        workers_.push_back(std::make_unique<Worker>(*this, reactor, config, std::move(datagrams)));
+        return workers_.back()->connection_factory();
+      },
+      options);
+  for (std::size_t i = 0; i < workers_.size(); ++i)
+    workers_[i]->serve(server_->server(i));
+  address_ = server_->address();
 }
 
-EchoServer::~EchoServer() = default;
+EchoServer::~EchoServer() {
+  // The server first: its threads end and its connections close while the workers they call
+  // back into are still whole.
+  server_.reset();
+}
+
+std::size_t EchoServer::connection_count() const {
+  return server_->counter().value();
+}
 
 void EchoServer::run() {
-  std::vector<std::thread> threads;
-  try {
-    for (std::size_t i = 1; i < workers_.size(); ++i) {
-      threads.emplace_back([this, worker = workers_[i].get()] { run_worker(*worker); });
-    }
-  } catch (const std::system_error&) {  // no thread could be started: shut down what runs
-    record_failure(std::current_exception());
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    server_->reactor(i).post([worker = workers_[i].get()] { worker->start(); });
   }
-  run_worker(*workers_.front());
-  for (std::thread& thread : threads)
-    thread.join();
+  for (;;) {
+    try {
+      reactor_.run();
+      break;
+    } catch (...) {
+      record_failure(std::current_exception());
+    }
+  }
   if (failure_) std::rethrow_exception(failure_);
 }
 
 void EchoServer::stop() {
   if (stop_requested_.exchange(true)) return;
-  for (const std::unique_ptr<Worker>& worker : workers_) {
-    worker->reactor().post([w = worker.get()] { w->shut_down(); });
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    server_->reactor(i).post([worker = workers_[i].get()] { worker->shut_down(); });
   }
 }
 
-void EchoServer::run_worker(Worker& worker) {
-  try {
-    worker.run();
-  } catch (...) {
-    record_failure(std::current_exception());
-  }
+void EchoServer::worker_drained() {
+  if (drained_.fetch_add(1) + 1 == workers_.size()) reactor_.stop();
 }
 
 void EchoServer::record_failure(std::exception_ptr failure) {

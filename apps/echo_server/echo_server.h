@@ -1,9 +1,11 @@
-// EchoServer: a TCP echo server composed from the library: one Reactor per thread, each with a
-// TcpServer on its own SO_REUSEPORT listener on the same port, all sharing one ConnectionCounter
-// for the connection limit and the status broadcast. With Config::udp each reactor also echoes
-// datagrams on a UDP socket of its own, bound to the same host and port (SO_REUSEPORT when there
-// are several).
-// Ownership: owns the reactors, their servers and the threads it starts in run().
+// EchoServer: a TCP echo server composed from the library: a ThreadedTcpServer with the calling
+// thread's reactor as thread 0 and a ReactorThreadPool for the others, each thread with a TcpServer
+// on its own SO_REUSEPORT listener on the same port, all sharing one ConnectionCounter for the
+// connection limit and the status broadcast. With Config::udp each reactor also echoes datagrams
+// on a UDP socket of its own, bound to the same host and port (SO_REUSEPORT when there are
+// several).
+// Ownership: owns reactor 0, the ThreadedTcpServer (and so the other reactors and their threads)
+// and each thread's share of the server.
 // Threads: construct, run() and destroy on one thread; stop() from any thread or a signal.
 #pragma once
 
@@ -18,9 +20,10 @@
 #include <system_error>
 #include <vector>
 
+#include "reactor/core/reactor.h"
 #include "reactor/core/signal_handler.h"
 #include "reactor/net/inet_address.h"
-#include "reactor/net/tcp_server.h"
+#include "reactor/net/threaded_tcp_server.h"
 
 namespace echo {
 
@@ -68,27 +71,32 @@ class EchoServer {
   // The address it listens on, with the real port (TCP, and UDP too with Config::udp).
   const reactor::InetAddress& address() const { return address_; }
 
-  // Serves until stop(): reactor 0 on the calling thread, the others on threads of their own.
-  // Call once. Rethrows what ended a reactor thread abnormally.
+  // Serves until stop(): reactor 0 on the calling thread, the others on the pool's threads, which
+  // the constructor started. Call once. Rethrows the first exception a reactor's callback threw
+  // (which also stops the server).
   void run();
   // Stops accepting, closes every connection once its output is flushed (resetting those still
   // unflushed after kFlushGrace), then makes run() return. Any thread, any time, also before run().
   void stop();
 
   // Live connections across all threads.
-  std::size_t connection_count() const { return counter_.value(); }
+  std::size_t connection_count() const;
 
  private:
   class Worker;
 
-  void run_worker(Worker& worker);
-  // Keeps the first failure for run() to rethrow, and stops the other threads.
+  // Keeps the first failure for run() to rethrow, and stops the server.
   void record_failure(std::exception_ptr failure);
+  // A worker has closed all its connections; the last one ends run(). Any thread.
+  void worker_drained();
 
   reactor::InetAddress address_;
-  reactor::ConnectionCounter counter_;
+  reactor::Reactor reactor_;  // thread 0's, run by run()
+  // Declared before the server: their connections and endpoints call back into them.
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<reactor::CallbackSignalHandler> signal_handler_;  // SIGINT, SIGTERM: stop()
+  std::unique_ptr<reactor::ThreadedTcpServer> server_;
+  std::atomic<std::size_t> drained_{0};
   std::atomic<bool> stop_requested_{false};
   std::mutex failure_mutex_;
   std::exception_ptr failure_;

@@ -76,12 +76,22 @@ Reactor::~Reactor() {
 }
 
 void Reactor::run() {
+  bind_to_this_thread();
   while (!stop_requested_.load(std::memory_order_acquire))
-    run_once(kWaitForever);
+    iterate(kWaitForever);
   stop_requested_.store(false, std::memory_order_release);
 }
 
 int Reactor::run_once(std::chrono::milliseconds timeout) {
+  bind_to_this_thread();
+  return iterate(timeout);
+}
+
+void Reactor::bind_to_this_thread() {
+  loop_thread_.store(std::this_thread::get_id(), std::memory_order_relaxed);
+}
+
+int Reactor::iterate(std::chrono::milliseconds timeout) {
   // Steps with nothing to do are skipped, so an iteration that only has I/O reads the clock once
   // and takes no lock: the time before waiting matters only for a timer deadline, and post()
   // queues before it raises wake_pending_, so with the flag down nothing is queued yet (a post()
@@ -115,11 +125,20 @@ void Reactor::stop() {
 }
 
 void Reactor::post(Task task) {
+  if (!task) return;
   {
     std::lock_guard<std::mutex> lock(posted_mutex_);
     posted_.push_back(std::move(task));
   }
   wake();
+}
+
+void Reactor::run_in_loop(Task task) {
+  if (!task) return;
+  if (is_in_loop_thread())
+    task();
+  else
+    post(std::move(task));
 }
 
 void Reactor::wake() {

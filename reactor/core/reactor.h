@@ -6,8 +6,10 @@
 // destroy_later()). Destroying a reactor is defined at any time: posted work and owned timers are
 // destroyed unrun, handlers passed to destroy_later() are deleted, and every handler and timer
 // still active is left inactive, so its own destructor later has nothing to undo.
-// Threads: one thread runs the loop and does everything else; only post(), stop() and wake() may
-// be called from other threads. Nothing aborts if that is broken; it is simply undefined.
+// Threads: one thread, the loop thread, runs the loop and does everything else; only post(),
+// run_in_loop(), is_in_loop_thread(), stop() and wake() may be called from other threads. Nothing
+// aborts if that is broken; it is simply undefined. The loop thread is the one that constructed
+// the reactor until run() or run_once() is called, then the last one that called them.
 //
 // Exceptions: one thrown by a handler, timer or posted task leaves run_once() and run()
 // unchanged, and the reactor stays usable, so a caller may catch it and run again. The rest of
@@ -21,22 +23,23 @@
 
 #include <atomic>
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "reactor/core/clock.h"
 #include "reactor/core/event_handler.h"
 #include "reactor/core/owned_timers.h"
 #include "reactor/core/poller.h"
+#include "reactor/core/task.h"
 #include "reactor/core/timer_queue.h"
 
 namespace reactor {
 
 class Reactor {
  public:
-  using Task = std::function<void()>;
+  using Task = ::reactor::Task;
   static constexpr std::chrono::milliseconds kWaitForever{-1};
 
   // An epoll reactor on the steady clock. Defined in reactor/poller/ with the pollers it needs,
@@ -61,8 +64,16 @@ class Reactor {
   // Runs `task` on the loop thread, never inside post(), in posting order: at the end of the
   // current iteration, or of the next one if posted work is already running or the loop is not
   // in an iteration. Any thread. A task must not capture a raw pointer to anything that may die
-  // first; use a handler-owned TimerHandler for deferred work that belongs to a handler.
+  // first; use a handler-owned TimerHandler for deferred work that belongs to a handler. An empty
+  // task is ignored.
   void post(Task task);
+  // On the loop thread runs `task` now, ahead of work already posted; on any other thread posts
+  // it. Any thread.
+  void run_in_loop(Task task);
+  // True on the loop thread (see "Threads" above). Any thread.
+  bool is_in_loop_thread() const {
+    return loop_thread_.load(std::memory_order_relaxed) == std::this_thread::get_id();
+  }
   // Interrupts a blocking wait. Any thread.
   void wake();
   // Deletes `handler` after the current iteration, once no callback can be on the stack; used by
@@ -95,6 +106,8 @@ class Reactor {
 
   void attach(EventHandler& handler);
   void detach(EventHandler& handler);
+  void bind_to_this_thread();
+  int iterate(std::chrono::milliseconds timeout);
   int wait_timeout_ms(std::chrono::milliseconds requested) const;
   int dispatch_batch();
   int dispatch(const Poller::Event& event, EventHandler& handler);
@@ -116,6 +129,7 @@ class Reactor {
   std::vector<std::unique_ptr<EventHandler>> graveyard_;
   bool dispatching_ = false;
 
+  std::atomic<std::thread::id> loop_thread_{std::this_thread::get_id()};
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> wake_pending_{false};
   std::mutex posted_mutex_;

@@ -66,8 +66,9 @@ std::vector<Connection*> TcpServer::take_snapshot() {
   // Moved from, the kept buffer is left empty: a nested visit makes a buffer of its own.
   std::vector<Connection*> snapshot = std::move(snapshot_buffer_);
   snapshot.clear();
-  for (const auto& connection : connections_)
-    snapshot.push_back(connection.get());
+  for (const Slot& slot : slots_) {
+    if (slot.connection) snapshot.push_back(slot.connection.get());
+  }
   return snapshot;
 }
 
@@ -83,9 +84,32 @@ void TcpServer::accept(Socket socket) {
     counter_->remove();
     return;
   }
-  connection->set_owner(this, connections_.size());
-  connections_.push_back(std::move(connection));
-  idle_tracker_.add(*connections_.back());
+  const std::uint32_t slot = take_slot();
+  connection->set_owner(this, slot);
+  slots_[slot].connection = std::move(connection);
+  ++live_connections_;
+  idle_tracker_.add(*slots_[slot].connection);
+}
+
+std::uint32_t TcpServer::take_slot() {
+  if (free_slot_ == kNoSlot) {
+    slots_.emplace_back();
+    return static_cast<std::uint32_t>(slots_.size() - 1);
+  }
+  const std::uint32_t slot = free_slot_;
+  free_slot_ = slots_[slot].next_free;
+  return slot;
+}
+
+ConnectionId TcpServer::id_of(const Connection& connection) {
+  const std::size_t slot = connection.owner_tag();
+  return ConnectionId{this, static_cast<std::uint32_t>(slot), slots_[slot].generation};
+}
+
+Connection* TcpServer::find(const ConnectionId& id) const {
+  if (id.server != this || id.slot >= slots_.size()) return nullptr;
+  const Slot& slot = slots_[id.slot];
+  return slot.generation == id.generation ? slot.connection.get() : nullptr;
 }
 
 std::unique_ptr<Connection> TcpServer::start_connection(Socket socket) {
@@ -104,13 +128,13 @@ std::unique_ptr<Connection> TcpServer::start_connection(Socket socket) {
 
 void TcpServer::release(Connection& connection) {
   const std::size_t index = connection.owner_tag();
-  if (index >= connections_.size() || connections_[index].get() != &connection) return;
-  std::unique_ptr<Connection> released = std::move(connections_[index]);
-  if (index + 1 != connections_.size()) {
-    connections_[index] = std::move(connections_.back());
-    connections_[index]->set_owner(this, index);
-  }
-  connections_.pop_back();
+  if (index >= slots_.size() || slots_[index].connection.get() != &connection) return;
+  Slot& slot = slots_[index];
+  std::unique_ptr<Connection> released = std::move(slot.connection);
+  if (++slot.generation == 0) slot.generation = 1;
+  slot.next_free = free_slot_;
+  free_slot_ = static_cast<std::uint32_t>(index);
+  --live_connections_;
   counter_->remove();
   if (delete_released_here_) {
     released_.push_back(std::move(released));
