@@ -316,6 +316,22 @@ TEST_F(ConnectionTest, SteadyPingPongMakesNoPollerCalls) {
   EXPECT_EQ(connection.buffer_capacity(), 0u);
 }
 
+TEST_F(ConnectionTest, SendingNothingSendsNothingAndChangesNothing) {
+  TestConnection& connection = open();
+  connection.send("");
+  EXPECT_FALSE(connection.closed());
+  EXPECT_EQ(connection.queued_bytes(), 0u);
+  EXPECT_EQ(poller().interest(fd_), kRead);
+
+  fake_.script(Call::kSend, Outcome::at_most(2), fd_);
+  connection.send("abcdef");  // "cdef" queued
+  connection.send("");
+  EXPECT_EQ(connection.queued_bytes(), 4u);
+  writable();
+  EXPECT_EQ(peer_read().bytes, "abcdef");
+  EXPECT_FALSE(connection.closed());
+}
+
 TEST_F(ConnectionTest, ShortWriteQueuesRemainderUntilWritable) {
   TestConnection& connection = open();
   const std::size_t modifies = poller().counters().modifies;
