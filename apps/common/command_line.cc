@@ -42,6 +42,20 @@ void exit_with_usage_error(const std::string& message) {
   std::exit(kUsageErrorExitCode);
 }
 
+void require_in_range(const char* flag, std::int64_t value, std::int64_t min, std::int64_t max) {
+  if (value < min || value > max) {
+    exit_with_usage_error(std::string("--") + flag + " must be in " + std::to_string(min) + ".." +
+                          std::to_string(max) + " (got " + std::to_string(value) + ")");
+  }
+}
+
+void require_non_negative(const char* flag, std::int64_t value) {
+  if (value < 0) {
+    exit_with_usage_error(std::string("--") + flag + " must be >= 0 (got " + std::to_string(value) +
+                          ")");
+  }
+}
+
 void parse_command_line_or_exit(int argc, char** argv, const std::string& usage) {
   gflags::SetArgv(argc, const_cast<const char**>(argv));
   gflags::SetUsageMessage(usage);

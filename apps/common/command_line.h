@@ -4,6 +4,7 @@
 // Call from main() before starting any thread.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace app {
@@ -17,5 +18,10 @@ void parse_command_line_or_exit(int argc, char** argv, const std::string& usage)
 
 // Prints "<program>: <message>" on stderr and exits with kUsageErrorExitCode.
 [[noreturn]] void exit_with_usage_error(const std::string& message);
+
+// Exits with a usage error naming --`flag` unless `min` <= `value` <= `max`.
+void require_in_range(const char* flag, std::int64_t value, std::int64_t min, std::int64_t max);
+// Exits with a usage error naming --`flag` unless `value` >= 0.
+void require_non_negative(const char* flag, std::int64_t value);
 
 }  // namespace app

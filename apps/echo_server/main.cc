@@ -29,15 +29,8 @@ namespace {
 constexpr int kMaxThreads = 256;
 
 using app::exit_with_usage_error;
-
-template <typename Value>
-std::string got(Value value) {
-  return " (got " + std::to_string(value) + ")";
-}
-
-void require_non_negative(const char* flag, std::int64_t value) {
-  if (value < 0) exit_with_usage_error(std::string("--") + flag + " must be >= 0" + got(value));
-}
+using app::require_in_range;
+using app::require_non_negative;
 
 // The flags as a Config; exits with a usage error naming the first bad one.
 echo::EchoServer::Config config_from_flags() {
@@ -46,14 +39,9 @@ echo::EchoServer::Config config_from_flags() {
     exit_with_usage_error("--host must be a numeric IPv4 or IPv6 address (got " + FLAGS_host + ")");
   }
   config.host = FLAGS_host;
-  if (FLAGS_port < 0 || FLAGS_port > 65535) {
-    exit_with_usage_error("--port must be in 0..65535" + got(FLAGS_port));
-  }
+  require_in_range("port", FLAGS_port, 0, 65535);
   config.port = static_cast<std::uint16_t>(FLAGS_port);
-  if (FLAGS_threads < 1 || FLAGS_threads > kMaxThreads) {
-    exit_with_usage_error("--threads must be in 1.." + std::to_string(kMaxThreads) +
-                          got(FLAGS_threads));
-  }
+  require_in_range("threads", FLAGS_threads, 1, kMaxThreads);
   config.threads = static_cast<std::size_t>(FLAGS_threads);
   if (FLAGS_poller != "epoll" && FLAGS_poller != "poll") {
     exit_with_usage_error("--poller must be epoll or poll (got " + FLAGS_poller + ")");

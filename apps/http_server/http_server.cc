@@ -1,0 +1,163 @@
+#include "apps/http_server/http_server.h"
+
+#include <csignal>
+#include <optional>
+#include <stdexcept>
+#include <utility>
+
+#include "apps/http_server/http_connection.h"
+#include "reactor/core/timer.h"
+#include "reactor/net/tcp_server.h"
+#include "reactor/poller/make_poller.h"
+
+namespace http {
+namespace {
+
+reactor::InetAddress parse_address(const std::string& host, std::uint16_t port) {
+  std::optional<reactor::InetAddress> address = reactor::InetAddress::parse(host, port);
+  if (!address) throw std::invalid_argument("not a numeric IPv4 or IPv6 address: " + host);
+  return *address;
+}
+
+std::unique_ptr<reactor::Poller> checked_poller(const HttpServer::Config& config) {
+  if (config.threads == 0) throw std::invalid_argument("threads must be at least 1");
+  return reactor::make_poller(config.poller);
+}
+
+}  // namespace
+
+// One reactor thread's share: the state its connections share, their factory, and its part of
+// the shutdown. Everything here runs on that reactor's thread from start() on.
+class HttpServer::Worker {
+ public:
+  Worker(HttpServer& owner, reactor::Reactor& reactor, const ServingSettings& settings)
+      : owner_(owner),
+        reactor_(reactor),
+        state_(settings),
+        flush_deadline_([this] { finish(/*abort_unflushed=*/true); }) {}
+
+  reactor::TcpServer::Factory connection_factory() {
+    return [this](reactor::Socket socket) {
+      return std::make_unique<HttpConnection>(std::move(socket), state_);
+    };
+  }
+  void serve(reactor::TcpServer& server) { server_ = &server; }
+
+  void start() {
+    if (!draining_) server_->start();
+  }
+
+  void shut_down() {
+    if (draining_) return;
+    draining_ = true;
+    server_->stop_accepting();
+    flush_deadline_.start(reactor_, kFlushGrace);
+    server_->close_all();
+    // Connections close later, each when its peer is done: a short timer looks for the last.
+    check_drained();
+  }
+
+ private:
+  void check_drained() {
+    if (finished_) return;
+    if (server_->connection_count() == 0) {
+      finish(/*abort_unflushed=*/false);
+      return;
+    }
+    drain_check_.start(reactor_, kDrainCheck);
+  }
+
+  void finish(bool abort_unflushed) {
+    if (finished_) return;
+    if (abort_unflushed) server_->abort_all();
+    finished_ = true;
+    flush_deadline_.stop();
+    drain_check_.stop();
+    owner_.worker_drained();
+  }
+
+  static constexpr std::chrono::milliseconds kDrainCheck{10};
+
+  HttpServer& owner_;
+  reactor::Reactor& reactor_;
+  ServingState state_;
+  reactor::TcpServer* server_ = nullptr;
+  bool draining_ = false;
+  bool finished_ = false;
+  reactor::CallbackTimer flush_deadline_;
+  reactor::CallbackTimer drain_check_{[this] { check_drained(); }};
+};
+
+HttpServer::HttpServer(const Config& config) : reactor_(checked_poller(config)) {
+  const reactor::InetAddress address = parse_address(config.host, config.port);
+  if (!config.root.empty()) root_ = std::make_unique<FileRoot>(config.root);
+  ServingSettings settings;
+  settings.limits = config.limits;
+  settings.request_timeout = config.request_timeout;
+  settings.root = root_.get();
+  // Before the pool starts its threads, so that they inherit the blocked signals.
+  if (config.handle_signals) {
+    signal_handler_ = std::make_unique<reactor::CallbackSignalHandler>(
+        std::initializer_list<int>{SIGINT, SIGTERM}, [this](int) { stop(); });
+    signal_handler_->start(reactor_);
+  }
+  reactor::ThreadedTcpServer::Options options;
+  options.threads = config.threads;
+  options.server.max_connections = config.max_connections;
+  options.server.idle_timeout = config.idle_timeout;
+  options.reactor_thread.poller = config.poller;
+  options.reactor_thread.on_failure = [this](std::exception_ptr failure) {
+    record_failure(std::move(failure));
+  };
+  server_ = std::make_unique<reactor::ThreadedTcpServer>(
+      reactor_, address,
+      [&](reactor::Reactor& reactor, std::size_t) {
+        workers_.push_back(std::make_unique<Worker>(*this, reactor, settings));
+        return workers_.back()->connection_factory();
+      },
+      options);
+  for (std::size_t i = 0; i < workers_.size(); ++i)
+    workers_[i]->serve(server_->server(i));
+}
+
+HttpServer::~HttpServer() {
+  // The server first: its threads end and its connections close while the workers' states are
+  // still whole.
+  server_.reset();
+}
+
+void HttpServer::run() {
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    server_->reactor(i).post([worker = workers_[i].get()] { worker->start(); });
+  }
+  for (;;) {
+    try {
+      reactor_.run();
+      break;
+    } catch (...) {
+      record_failure(std::current_exception());
+    }
+  }
+  if (failure_) std::rethrow_exception(failure_);
+}
+
+void HttpServer::stop() {
+  if (stop_requested_.exchange(true)) return;
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    server_->reactor(i).post([worker = workers_[i].get()] { worker->shut_down(); });
+  }
+}
+
+void HttpServer::worker_drained() {
+  if (drained_.fetch_add(1) + 1 == workers_.size()) reactor_.stop();
+}
+
+void HttpServer::record_failure(std::exception_ptr failure) {
+  {
+    const std::lock_guard<std::mutex> lock(failure_mutex_);
+    if (!failure_) failure_ = std::move(failure);
+  }
+  stop();
+}
+
+}  // namespace http
