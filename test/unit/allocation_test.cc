@@ -1,6 +1,6 @@
 // No heap allocation per message: echo round trips on warmed-up connections, with every
-// operator new of this executable counted. The replacement operators below are global, which is
-// why this suite is an executable of its own.
+// operator new of this executable counted (test/support/counting_new.h). The replacement
+// operators are global, which is why this suite is an executable of its own.
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -22,70 +22,7 @@
 #include "reactor/net/socket.h"
 #include "reactor/net/tcp_server.h"
 #include "reactor/testing/socket_pair.h"
-
-namespace {
-
-std::atomic<long> allocations{0};
-
-void* counted_allocation(std::size_t size, std::size_t alignment) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  size = size == 0 ? 1 : size;
-  void* memory =
-      alignment <= alignof(std::max_align_t)
-          ? std::malloc(size)
-          : std::aligned_alloc(alignment, (size + alignment - 1) / alignment * alignment);
-  if (memory == nullptr) throw std::bad_alloc();
-  return memory;
-}
-
-}  // namespace
-
-void* operator new(std::size_t size) {
-  return counted_allocation(size, 0);
-}
-void* operator new[](std::size_t size) {
-  return counted_allocation(size, 0);
-}
-void* operator new(std::size_t size, std::align_val_t alignment) {
-  return counted_allocation(size, static_cast<std::size_t>(alignment));
-}
-void* operator new[](std::size_t size, std::align_val_t alignment) {
-  return counted_allocation(size, static_cast<std::size_t>(alignment));
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  try {
-    return counted_allocation(size, 0);
-  } catch (const std::bad_alloc&) {
-    return nullptr;
-  }
-}
-void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept {
-  return operator new(size, tag);
-}
-void operator delete(void* memory) noexcept {
-  std::free(memory);
-}
-void operator delete[](void* memory) noexcept {
-  std::free(memory);
-}
-void operator delete(void* memory, std::size_t) noexcept {
-  std::free(memory);
-}
-void operator delete[](void* memory, std::size_t) noexcept {
-  std::free(memory);
-}
-void operator delete(void* memory, std::align_val_t) noexcept {
-  std::free(memory);
-}
-void operator delete[](void* memory, std::align_val_t) noexcept {
-  std::free(memory);
-}
-void operator delete(void* memory, std::size_t, std::align_val_t) noexcept {
-  std::free(memory);
-}
-void operator delete[](void* memory, std::size_t, std::align_val_t) noexcept {
-  std::free(memory);
-}
+#include "test/support/counting_new.h"
 
 namespace reactor {
 namespace {
@@ -161,9 +98,7 @@ bool accepted(Reactor& reactor, const TcpServer& server, std::size_t count) {
   return server.connection_count() == count;
 }
 
-long allocations_now() {
-  return allocations.load(std::memory_order_relaxed);
-}
+using testing::allocations_now;
 
 TEST(AllocationTest, TheCounterSeesAnAllocation) {
   // Without this, a zero count below could mean the replacement operators were never used.
