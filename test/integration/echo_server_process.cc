@@ -60,15 +60,15 @@ std::optional<asio::ip::tcp::endpoint> parse_listening_line(std::string_view lin
   return asio::ip::tcp::endpoint(address, static_cast<unsigned short>(port));
 }
 
-EchoServerProcess::EchoServerProcess(const std::vector<std::string>& flags,
-                                     const std::vector<std::string>& environment)
-    : process_(ECHO_SERVER_PATH, with_free_port(flags), environment) {
+ServerProcess::ServerProcess(const std::string& program, const std::vector<std::string>& flags,
+                             const std::vector<std::string>& environment)
+    : process_(program, with_free_port(flags), environment) {
   const std::optional<std::string> line =
       process_.wait_for_line(kListeningPrefix, budget(std::chrono::seconds(5)));
   const std::optional<asio::ip::tcp::endpoint> endpoint =
       line ? parse_listening_line(*line) : std::nullopt;
   if (!endpoint) {
-    throw std::runtime_error("echo_server did not report a listening address; stdout: " +
+    throw std::runtime_error(program + " did not report a listening address; stdout: " +
                              process_.out() + " stderr: " + process_.err());
   }
   listening_line_ = *line;

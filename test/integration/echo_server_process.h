@@ -1,7 +1,7 @@
-// Shared pieces of the echo server integration tests: the echo_server binary started on a free
-// port (EchoServerProcess), payloads that reveal lost or reordered bytes, and time budgets that
-// stretch in sanitizer builds.
-// Ownership: EchoServerProcess owns its child process (killed at destruction if still running).
+// Shared pieces of the server integration tests: a server binary started on a free port
+// (ServerProcess; EchoServerProcess for echo_server), payloads that reveal lost or reordered
+// bytes, and time budgets that stretch in sanitizer builds.
+// Ownership: a ServerProcess owns its child process (killed at destruction if still running).
 // Threads: one test thread.
 #pragma once
 
@@ -52,12 +52,12 @@ std::string make_payload(std::size_t size, std::uint64_t seed);
 // The endpoint of a "Listening on HOST:PORT" line (IPv6 hosts in brackets).
 std::optional<asio::ip::tcp::endpoint> parse_listening_line(std::string_view line);
 
-class EchoServerProcess {
+class ServerProcess {
  public:
-  // Starts echo_server with --port=0 then `flags`, and waits for its "Listening on" line.
+  // Starts `program` with --port=0 then `flags`, and waits for its "Listening on" line.
   // Throws std::runtime_error (carrying the server's stderr) if none comes.
-  explicit EchoServerProcess(const std::vector<std::string>& flags = {},
-                             const std::vector<std::string>& environment = {});
+  ServerProcess(const std::string& program, const std::vector<std::string>& flags,
+                const std::vector<std::string>& environment = {});
 
   const asio::ip::tcp::endpoint& endpoint() const { return endpoint_; }
   const std::string& listening_line() const { return listening_line_; }
@@ -68,5 +68,15 @@ class EchoServerProcess {
   std::string listening_line_;
   asio::ip::tcp::endpoint endpoint_;
 };
+
+#ifdef ECHO_SERVER_PATH
+// echo_server, for the test executables built with its path.
+class EchoServerProcess : public ServerProcess {
+ public:
+  explicit EchoServerProcess(const std::vector<std::string>& flags = {},
+                             const std::vector<std::string>& environment = {})
+      : ServerProcess(ECHO_SERVER_PATH, flags, environment) {}
+};
+#endif
 
 }  // namespace echo::testing
