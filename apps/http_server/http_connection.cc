@@ -14,9 +14,6 @@
 namespace http {
 namespace {
 
-constexpr std::string_view kPlaintext =
-    "Content-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, World!";
-constexpr std::size_t kPlaintextBodySize = 13;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 // A file chunk is read only into at least this much room in the batch.
 constexpr std::size_t kMinFileChunk = 16 << 10;
@@ -145,9 +142,8 @@ void HttpConnection::respond(std::string_view request) {
 }
 
 void HttpConnection::respond_plaintext(Method method) {
-  begin_response(Status::kOk);
-  append(method == Method::kHead ? kPlaintext.substr(0, kPlaintext.size() - kPlaintextBodySize)
-                                 : kPlaintext);
+  append(
+      state_.responses.plaintext(reactor()->now(), connection_header(), method != Method::kHead));
   end_response();
 }
 
@@ -178,8 +174,8 @@ void HttpConnection::respond_file(Method method, std::string_view path) {
   append("\r\nContent-Length: ");
   append_number(opened.size);
   append("\r\nLast-Modified: ");
-  char modified[ResponseHeaders::kDateSize];
-  ResponseHeaders::format_date(opened.modified, modified);
+  char modified[ResponseCache::kDateSize];
+  ResponseCache::format_date(opened.modified, modified);
   append({modified, sizeof modified});
   append("\r\n\r\n");
   if (method == Method::kHead || opened.size == 0) {
@@ -238,12 +234,13 @@ void HttpConnection::fail(Status status) {
 
 void HttpConnection::begin_response(Status status) {
   append(status_line(status));
-  append(state_.headers.common(reactor()->now()));
-  if (!keep_alive_) {
-    append("Connection: close\r\n");
-  } else if (http10_) {
-    append("Connection: keep-alive\r\n");
-  }
+  append(state_.responses.common_headers(reactor()->now()));
+  append(ResponseCache::connection_line(connection_header()));
+}
+
+ConnectionHeader HttpConnection::connection_header() const {
+  if (!keep_alive_) return ConnectionHeader::kClose;
+  return http10_ ? ConnectionHeader::kKeepAlive : ConnectionHeader::kNone;
 }
 
 void HttpConnection::append_number(std::uint64_t value) {

@@ -65,6 +65,7 @@ class HttpConnection final : public reactor::Connection {
   void fail(Status status);
   // Status line, Server, Date and the Connection header the response needs.
   void begin_response(Status status);
+  ConnectionHeader connection_header() const;
   void append(std::string_view bytes) { state_.batch.append(*this, bytes); }
   void append_number(std::uint64_t value);
   // The response is done: closes if the request did not keep the connection alive.

@@ -1,7 +1,6 @@
 #include "apps/http_server/request_parser.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "apps/http_server/syntax.h"
 
@@ -16,10 +15,6 @@ Method method_of(std::string_view token) {
   if (token == "HEAD") return Method::kHead;
   if (token == "POST") return Method::kPost;
   return Method::kOther;
-}
-
-bool is_target_char(char c) {
-  return c > 0x20 && c < 0x7f;
 }
 
 }  // namespace
@@ -39,21 +34,41 @@ RequestParser::Progress RequestParser::fail(Status status) {
   return Progress::kError;
 }
 
+RequestParser::LineEnd RequestParser::find_line_end(std::string_view request,
+                                                    std::size_t& carriage_return) const {
+  // The head may not pass max_header_bytes, its last line end included.
+  const std::size_t end = std::min(request.size(), limits_.max_header_bytes);
+  const char* const data = request.data();
+  for (std::size_t i = position_;;) {
+    i += syntax::count_plain_field_chars(data + i, end - i);
+    if (i == end) return LineEnd::kNeedMore;
+    if (data[i] == '\t') {
+      ++i;
+      continue;
+    }
+    if (data[i] != '\r') return LineEnd::kBad;  // a bare LF or another control byte
+    if (i + 1 == end) return LineEnd::kNeedMore;
+    if (data[i + 1] != '\n') return LineEnd::kBad;
+    carriage_return = i;
+    return LineEnd::kFound;
+  }
+}
+
 RequestParser::Progress RequestParser::parse(std::string_view request) {
   while (stage_ < Stage::kBody) {
-    // The head may not pass max_header_bytes, its last line end included.
-    const std::size_t end = std::min(request.size(), limits_.max_header_bytes);
-    const char* const begin = request.data() + position_;
-    const void* newline = std::memchr(begin, '\n', end - position_);
-    if (newline == nullptr) {
-      if (request.size() >= limits_.max_header_bytes) return fail(Status::kHeaderFieldsTooLarge);
-      return Progress::kNeedMore;
+    std::size_t carriage_return = 0;
+    switch (find_line_end(request, carriage_return)) {
+      case LineEnd::kNeedMore:
+        if (request.size() >= limits_.max_header_bytes) return fail(Status::kHeaderFieldsTooLarge);
+        return Progress::kNeedMore;
+      case LineEnd::kBad:
+        return fail(Status::kBadRequest);
+      case LineEnd::kFound:
+        break;
     }
-    const std::size_t line_end = static_cast<const char*>(newline) - request.data();
-    if (line_end == position_ || request[line_end - 1] != '\r') return fail(Status::kBadRequest);
-    const std::string_view line = request.substr(position_, line_end - 1 - position_);
+    const std::string_view line = request.substr(position_, carriage_return - position_);
     const std::uint32_t line_begin = position_;
-    position_ = static_cast<std::uint32_t>(line_end + 1);
+    position_ = static_cast<std::uint32_t>(carriage_return + 2);
     if (stage_ == Stage::kRequestLine) {
       if (!request_line(line, line_begin)) return Progress::kError;
     } else if (line.empty()) {
@@ -73,9 +88,9 @@ bool RequestParser::request_line(std::string_view line, std::uint32_t begin) {
   }
   head_.method = method_of(line.substr(0, method_end));
   const std::size_t target_begin = method_end + 1;
-  std::size_t target_end = target_begin;
-  while (target_end < line.size() && is_target_char(line[target_end]))
-    ++target_end;
+  const std::size_t target_end =
+      target_begin +
+      syntax::count_visible_chars(line.data() + target_begin, line.size() - target_begin);
   // Origin form only: a path, and perhaps a query.
   if (target_end == target_begin || line[target_begin] != '/' || target_end == line.size() ||
       line[target_end] != ' ') {
@@ -101,11 +116,13 @@ bool RequestParser::request_line(std::string_view line, std::uint32_t begin) {
 }
 
 bool RequestParser::header(std::string_view line) {
-  if (!syntax::is_header_line(line)) {
+  // The line's bytes are field characters already (find_line_end()): the name must be a token
+  // right before the colon (no space, no obs-fold).
+  const std::size_t colon = syntax::count_token_chars(line);
+  if (colon == 0 || colon == line.size() || line[colon] != ':') {
     fail(Status::kBadRequest);
     return false;
   }
-  const std::size_t colon = line.find(':');
   const std::string_view name = line.substr(0, colon);
   const std::string_view value = syntax::trim(line.substr(colon + 1));
   switch (name.size()) {

@@ -82,9 +82,13 @@ class RequestParser {
 
  private:
   enum class Stage : unsigned char { kRequestLine, kHeaders, kBody, kDone, kFailed };
+  enum class LineEnd : unsigned char { kFound, kNeedMore, kBad };
 
   std::size_t body_begin() const { return head_.size; }
   Progress fail(Status status);
+  // The CRLF ending the head line at position_, within max_header_bytes, checking that the line
+  // holds only field characters.
+  LineEnd find_line_end(std::string_view request, std::size_t& carriage_return) const;
   // One line of the head, without its CRLF, starting at offset `begin`; false after fail().
   bool request_line(std::string_view line, std::uint32_t begin);
   bool header(std::string_view line);

@@ -12,7 +12,7 @@
 #include "apps/http_server/file_root.h"
 #include "apps/http_server/output_batch.h"
 #include "apps/http_server/request_parser.h"
-#include "apps/http_server/response_headers.h"
+#include "apps/http_server/response_cache.h"
 
 namespace http {
 
@@ -29,7 +29,7 @@ struct ServingState {
   }
 
   ServingSettings settings;
-  ResponseHeaders headers;
+  ResponseCache responses;
   OutputBatch batch;
   std::string path_scratch;
 };
