@@ -40,7 +40,7 @@ std::string_view ResponseCache::connection_line(ConnectionHeader connection) {
     case ConnectionHeader::kClose:
       return "Connection: close\r\n";
   }
-  return {};
+  return "";  // not a null view: it is copied with memcpy
 }
 
 void ResponseCache::format_date(std::time_t time, char* out) {
