@@ -17,8 +17,6 @@
 namespace echo {
 namespace {
 
-// Deep enough for a burst of a thousand simultaneous connects (the kernel caps it at somaxconn).
-constexpr int kListenBacklog = 4096;
 // With port 0, how many free TCP ports are tried before giving up on finding one whose UDP port
 // is free too.
 constexpr int kPortAttempts = 16;
@@ -27,20 +25,6 @@ reactor::InetAddress parse_address(const std::string& host, std::uint16_t port) 
   std::optional<reactor::InetAddress> address = reactor::InetAddress::parse(host, port);
   if (!address) throw std::invalid_argument("not a numeric IPv4 or IPv6 address: " + host);
   return *address;
-}
-
-// One listener per thread; several share the port through SO_REUSEPORT.
-std::vector<reactor::Socket> listen_on(const reactor::InetAddress& address, std::size_t count) {
-  reactor::ListenOptions options;
-  options.backlog = kListenBacklog;
-  try {
-    if (count > 1) return reactor::listen_tcp_shared(address, count, options);
-    std::vector<reactor::Socket> listeners;
-    listeners.push_back(reactor::listen_tcp(address, options));
-    return listeners;
-  } catch (const std::system_error& error) {
-    throw ListenError(error.code(), address.to_string());
-  }
 }
 
 // One UDP socket per thread on `bound` (the port the listeners got), sharing it through
@@ -64,7 +48,7 @@ struct BoundSockets {
 BoundSockets bind_all(const reactor::InetAddress& address, const EchoServer::Config& config) {
   for (int attempt = 1;; ++attempt) {
     BoundSockets sockets;
-    sockets.listeners = listen_on(address, config.threads);
+    sockets.listeners = app::listen_for_threads(address, config.threads);
     if (!config.udp) return sockets;
     const reactor::InetAddress bound =
         reactor::InetAddress::local_of(sockets.listeners.front().fd()).value_or(address);
@@ -98,7 +82,8 @@ reactor::TcpServer::Options server_options(const EchoServer::Config& config) {
 // One reactor thread's share of the server: the factory of its connections, its status
 // broadcast, its UDP endpoint and its part of the shutdown. Everything here runs on that reactor's
 // thread, from start() on.
-class EchoServer::Worker final : private EchoConnection::CloseListener {
+class EchoServer::Worker final : public app::WorkerGroup::Worker,
+                                 private EchoConnection::CloseListener {
  public:
   // `datagrams` is a bound UDP socket to echo on, or an invalid one for none.
   Worker(EchoServer& owner, reactor::Reactor& reactor, const Config& config,
@@ -121,7 +106,7 @@ class EchoServer::Worker final : private EchoConnection::CloseListener {
 
   // Accepts and serves until shut_down() has drained the connections; nothing if a shut_down()
   // came first.
-  void start() {
+  void start() override {
     if (draining_) return;
     server_->start();
     if (udp_) udp_->start(reactor_);
@@ -130,7 +115,7 @@ class EchoServer::Worker final : private EchoConnection::CloseListener {
     }
   }
 
-  void shut_down() {
+  void shut_down() override {
     if (draining_) return;
     draining_ = true;
     status_timer_.stop();
@@ -168,7 +153,7 @@ class EchoServer::Worker final : private EchoConnection::CloseListener {
     flush_deadline_.stop();
     if (finished_) return;
     finished_ = true;
-    owner_.worker_drained();
+    owner_.group_.drained();
   }
 
   EchoServer& owner_;
@@ -195,7 +180,7 @@ EchoServer::EchoServer(const Config& config)
   options.server = server_options(config);
   options.reactor_thread.poller = config.poller;
   options.reactor_thread.on_failure = [this](std::exception_ptr failure) {
-    record_failure(std::move(failure));
+    group_.record_failure(std::move(failure));
   };
   server_ = std::make_unique<reactor::ThreadedTcpServer>(
       reactor_, std::move(sockets.listeners),
@@ -206,8 +191,10 @@ EchoServer::EchoServer(const Config& config)
         return workers_.back()->connection_factory();
       },
       options);
-  for (std::size_t i = 0; i < workers_.size(); ++i)
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
     workers_[i]->serve(server_->server(i));
+    group_.add(server_->reactor(i), *workers_[i]);
+  }
   address_ = server_->address();
 }
 
@@ -222,37 +209,11 @@ std::size_t EchoServer::connection_count() const {
 }
 
 void EchoServer::run() {
-  for (std::size_t i = 0; i < workers_.size(); ++i) {
-    server_->reactor(i).post([worker = workers_[i].get()] { worker->start(); });
-  }
-  for (;;) {
-    try {
-      reactor_.run();
-      break;
-    } catch (...) {
-      record_failure(std::current_exception());
-    }
-  }
-  if (failure_) std::rethrow_exception(failure_);
+  group_.run();
 }
 
 void EchoServer::stop() {
-  if (stop_requested_.exchange(true)) return;
-  for (std::size_t i = 0; i < workers_.size(); ++i) {
-    server_->reactor(i).post([worker = workers_[i].get()] { worker->shut_down(); });
-  }
-}
-
-void EchoServer::worker_drained() {
-  if (drained_.fetch_add(1) + 1 == workers_.size()) reactor_.stop();
-}
-
-void EchoServer::record_failure(std::exception_ptr failure) {
-  {
-    const std::lock_guard<std::mutex> lock(failure_mutex_);
-    if (!failure_) failure_ = std::move(failure);
-  }
-  stop();
+  group_.stop();
 }
 
 }  // namespace echo

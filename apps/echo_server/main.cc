@@ -4,14 +4,12 @@
 #include <gflags/gflags.h>
 
 #include <cstdint>
-#include <cstdio>
-#include <iostream>
 #include <string>
 
 #include "apps/common/command_line.h"
-#include "apps/common/process_limits.h"
+#include "apps/common/serve_main.h"
+#include "apps/common/server_flags.h"
 #include "apps/echo_server/echo_server.h"
-#include "reactor/net/inet_address.h"
 
 DEFINE_string(host, "127.0.0.1", "numeric IPv4 or IPv6 address to listen on (e.g. ::1)");
 DEFINE_int32(port, 8888, "TCP (and with --udp, UDP) port to listen on; 0 picks a free port");
@@ -26,40 +24,19 @@ DEFINE_bool(udp, false, "also echo UDP datagrams on the same host and port");
 
 namespace {
 
-constexpr int kMaxThreads = 256;
-
-using app::exit_with_usage_error;
-using app::require_in_range;
 using app::require_non_negative;
 
 // The flags as a Config; exits with a usage error naming the first bad one.
 echo::EchoServer::Config config_from_flags() {
   echo::EchoServer::Config config;
-  if (!reactor::InetAddress::parse(FLAGS_host, 0)) {
-    exit_with_usage_error("--host must be a numeric IPv4 or IPv6 address (got " + FLAGS_host + ")");
-  }
-  config.host = FLAGS_host;
-  require_in_range("port", FLAGS_port, 0, 65535);
-  config.port = static_cast<std::uint16_t>(FLAGS_port);
-  require_in_range("threads", FLAGS_threads, 1, kMaxThreads);
-  config.threads = static_cast<std::size_t>(FLAGS_threads);
-  if (FLAGS_poller != "epoll" && FLAGS_poller != "poll") {
-    exit_with_usage_error("--poller must be epoll or poll (got " + FLAGS_poller + ")");
-  }
-  config.poller = FLAGS_poller;
-  require_non_negative("max_connections", FLAGS_max_connections);
-  config.max_connections = static_cast<std::size_t>(FLAGS_max_connections);
-  require_non_negative("idle_timeout_ms", FLAGS_idle_timeout_ms);
-  config.idle_timeout = std::chrono::milliseconds(FLAGS_idle_timeout_ms);
+  app::apply_server_flags({FLAGS_host, FLAGS_port, FLAGS_threads, FLAGS_poller,
+                           FLAGS_max_connections, FLAGS_idle_timeout_ms},
+                          config);
   require_non_negative("status_interval_ms", FLAGS_status_interval_ms);
   config.status_interval = std::chrono::milliseconds(FLAGS_status_interval_ms);
   config.udp = FLAGS_udp;
   config.handle_signals = true;
   return config;
-}
-
-std::string describe(const std::error_code& code) {
-  return code == std::errc::address_in_use ? "address in use" : code.message();
 }
 
 }  // namespace
@@ -68,19 +45,5 @@ int main(int argc, char** argv) {
   app::parse_command_line_or_exit(argc, argv,
                                   "TCP (and, with --udp, UDP) echo server on the reactor library.\n"
                                   "Usage: echo_server [--host=127.0.0.1] [--port=8888] ...");
-  const echo::EchoServer::Config config = config_from_flags();
-  app::raise_open_file_limit();
-  try {
-    echo::EchoServer server(config);
-    std::cout << "Listening on " << server.address().to_string() << std::endl;
-    server.run();
-  } catch (const echo::ListenError& error) {
-    std::fprintf(stderr, "echo_server: cannot listen on %s: %s\n", error.address().c_str(),
-                 describe(error.code()).c_str());
-    return 1;
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "echo_server: %s\n", error.what());
-    return 1;
-  }
-  return 0;
+  return app::serve_main<echo::EchoServer>("echo_server", config_from_flags());
 }

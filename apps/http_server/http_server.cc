@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "apps/common/listening.h"
 #include "apps/http_server/http_connection.h"
 #include "reactor/core/timer.h"
 #include "reactor/net/tcp_server.h"
@@ -28,7 +29,7 @@ std::unique_ptr<reactor::Poller> checked_poller(const HttpServer::Config& config
 
 // One reactor thread's share: the state its connections share, their factory, and its part of
 // the shutdown. Everything here runs on that reactor's thread from start() on.
-class HttpServer::Worker {
+class HttpServer::Worker final : public app::WorkerGroup::Worker {
  public:
   Worker(HttpServer& owner, reactor::Reactor& reactor, const ServingSettings& settings)
       : owner_(owner),
@@ -43,11 +44,11 @@ class HttpServer::Worker {
   }
   void serve(reactor::TcpServer& server) { server_ = &server; }
 
-  void start() {
+  void start() override {
     if (!draining_) server_->start();
   }
 
-  void shut_down() {
+  void shut_down() override {
     if (draining_) return;
     draining_ = true;
     server_->stop_accepting();
@@ -73,7 +74,7 @@ class HttpServer::Worker {
     finished_ = true;
     flush_deadline_.stop();
     drain_check_.stop();
-    owner_.worker_drained();
+    owner_.group_.drained();
   }
 
   static constexpr std::chrono::milliseconds kDrainCheck{10};
@@ -102,22 +103,23 @@ HttpServer::HttpServer(const Config& config) : reactor_(checked_poller(config)) 
     signal_handler_->start(reactor_);
   }
   reactor::ThreadedTcpServer::Options options;
-  options.threads = config.threads;
   options.server.max_connections = config.max_connections;
   options.server.idle_timeout = config.idle_timeout;
   options.reactor_thread.poller = config.poller;
   options.reactor_thread.on_failure = [this](std::exception_ptr failure) {
-    record_failure(std::move(failure));
+    group_.record_failure(std::move(failure));
   };
   server_ = std::make_unique<reactor::ThreadedTcpServer>(
-      reactor_, address,
+      reactor_, app::listen_for_threads(address, config.threads),
       [&](reactor::Reactor& reactor, std::size_t) {
         workers_.push_back(std::make_unique<Worker>(*this, reactor, settings));
         return workers_.back()->connection_factory();
       },
       options);
-  for (std::size_t i = 0; i < workers_.size(); ++i)
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
     workers_[i]->serve(server_->server(i));
+    group_.add(server_->reactor(i), *workers_[i]);
+  }
 }
 
 HttpServer::~HttpServer() {
@@ -127,37 +129,11 @@ HttpServer::~HttpServer() {
 }
 
 void HttpServer::run() {
-  for (std::size_t i = 0; i < workers_.size(); ++i) {
-    server_->reactor(i).post([worker = workers_[i].get()] { worker->start(); });
-  }
-  for (;;) {
-    try {
-      reactor_.run();
-      break;
-    } catch (...) {
-      record_failure(std::current_exception());
-    }
-  }
-  if (failure_) std::rethrow_exception(failure_);
+  group_.run();
 }
 
 void HttpServer::stop() {
-  if (stop_requested_.exchange(true)) return;
-  for (std::size_t i = 0; i < workers_.size(); ++i) {
-    server_->reactor(i).post([worker = workers_[i].get()] { worker->shut_down(); });
-  }
-}
-
-void HttpServer::worker_drained() {
-  if (drained_.fetch_add(1) + 1 == workers_.size()) reactor_.stop();
-}
-
-void HttpServer::record_failure(std::exception_ptr failure) {
-  {
-    const std::lock_guard<std::mutex> lock(failure_mutex_);
-    if (!failure_) failure_ = std::move(failure);
-  }
-  stop();
+  group_.stop();
 }
 
 }  // namespace http

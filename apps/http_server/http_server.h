@@ -8,16 +8,14 @@
 // Threads: construct, run() and destroy on one thread; stop() from any thread or a signal.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <exception>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "apps/common/worker_group.h"
 #include "apps/http_server/file_root.h"
 #include "apps/http_server/serving_state.h"
 #include "reactor/core/reactor.h"
@@ -47,8 +45,7 @@ class HttpServer {
   static constexpr std::chrono::milliseconds kFlushGrace{1000};
 
   // Binds and listens. Throws std::invalid_argument for a bad host, poller, thread count or root
-  // (naming --root), std::system_error if the address cannot be listened on (errc::address_in_use
-  // for a busy port).
+  // (naming --root), app::ListenError if the address cannot be listened on.
   explicit HttpServer(const Config& config);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
@@ -66,18 +63,12 @@ class HttpServer {
  private:
   class Worker;
 
-  void record_failure(std::exception_ptr failure);
-  void worker_drained();
-
   reactor::Reactor reactor_;  // thread 0's, run by run()
+  app::WorkerGroup group_{reactor_};
   std::unique_ptr<FileRoot> root_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<reactor::CallbackSignalHandler> signal_handler_;
   std::unique_ptr<reactor::ThreadedTcpServer> server_;
-  std::atomic<std::size_t> drained_{0};
-  std::atomic<bool> stop_requested_{false};
-  std::mutex failure_mutex_;
-  std::exception_ptr failure_;
 };
 
 }  // namespace http

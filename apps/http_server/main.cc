@@ -5,15 +5,12 @@
 #include <sys/stat.h>
 
 #include <cstdint>
-#include <cstdio>
-#include <iostream>
 #include <string>
-#include <system_error>
 
 #include "apps/common/command_line.h"
-#include "apps/common/process_limits.h"
+#include "apps/common/serve_main.h"
+#include "apps/common/server_flags.h"
 #include "apps/http_server/http_server.h"
-#include "reactor/net/inet_address.h"
 
 DEFINE_string(host, "127.0.0.1", "numeric IPv4 or IPv6 address to listen on (e.g. ::1)");
 DEFINE_int32(port, 8080, "TCP port to listen on; 0 picks a free port");
@@ -30,7 +27,6 @@ DEFINE_int64(max_body_bytes, 1048576, "largest request body (else 413)");
 
 namespace {
 
-constexpr int kMaxThreads = 256;
 // A head or body limit past this would let one request hold gigabytes.
 constexpr std::int64_t kMaxHeaderLimit = 1 << 20;
 constexpr std::int64_t kMaxBodyLimit = std::int64_t{1} << 30;
@@ -42,27 +38,14 @@ using app::require_non_negative;
 // The flags as a Config; exits with a usage error naming the first bad one.
 http::HttpServer::Config config_from_flags() {
   http::HttpServer::Config config;
-  if (!reactor::InetAddress::parse(FLAGS_host, 0)) {
-    exit_with_usage_error("--host must be a numeric IPv4 or IPv6 address (got " + FLAGS_host + ")");
-  }
-  config.host = FLAGS_host;
-  require_in_range("port", FLAGS_port, 0, 65535);
-  config.port = static_cast<std::uint16_t>(FLAGS_port);
-  require_in_range("threads", FLAGS_threads, 1, kMaxThreads);
-  config.threads = static_cast<std::size_t>(FLAGS_threads);
-  if (FLAGS_poller != "epoll" && FLAGS_poller != "poll") {
-    exit_with_usage_error("--poller must be epoll or poll (got " + FLAGS_poller + ")");
-  }
-  config.poller = FLAGS_poller;
+  app::apply_server_flags({FLAGS_host, FLAGS_port, FLAGS_threads, FLAGS_poller,
+                           FLAGS_max_connections, FLAGS_idle_timeout_ms},
+                          config);
   struct stat root {};
   if (!FLAGS_root.empty() && (stat(FLAGS_root.c_str(), &root) != 0 || !S_ISDIR(root.st_mode))) {
     exit_with_usage_error("--root must be a directory (got " + FLAGS_root + ")");
   }
   config.root = FLAGS_root;
-  require_non_negative("max_connections", FLAGS_max_connections);
-  config.max_connections = static_cast<std::size_t>(FLAGS_max_connections);
-  require_non_negative("idle_timeout_ms", FLAGS_idle_timeout_ms);
-  config.idle_timeout = std::chrono::milliseconds(FLAGS_idle_timeout_ms);
   require_non_negative("request_timeout_ms", FLAGS_request_timeout_ms);
   config.request_timeout = std::chrono::milliseconds(FLAGS_request_timeout_ms);
   require_in_range("max_header_bytes", FLAGS_max_header_bytes, 64, kMaxHeaderLimit);
@@ -73,29 +56,11 @@ http::HttpServer::Config config_from_flags() {
   return config;
 }
 
-std::string describe(const std::error_code& code) {
-  return code == std::errc::address_in_use ? "address in use" : code.message();
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   app::parse_command_line_or_exit(argc, argv,
                                   "HTTP/1.1 server on the reactor library.\n"
                                   "Usage: http_server [--host=127.0.0.1] [--port=8080] ...");
-  const http::HttpServer::Config config = config_from_flags();
-  app::raise_open_file_limit();
-  try {
-    http::HttpServer server(config);
-    std::cout << "Listening on " << server.address().to_string() << std::endl;
-    server.run();
-  } catch (const std::system_error& error) {
-    std::fprintf(stderr, "http_server: cannot listen on %s port %u: %s\n", config.host.c_str(),
-                 static_cast<unsigned>(config.port), describe(error.code()).c_str());
-    return 1;
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "http_server: %s\n", error.what());
-    return 1;
-  }
-  return 0;
+  return app::serve_main<http::HttpServer>("http_server", config_from_flags());
 }
