@@ -196,6 +196,18 @@ TEST(HttpServerSignalTest, SigtermWithAnOpenConnectionExitsZeroWithinTwoSeconds)
   EXPECT_TRUE(status->success()) << status->describe();
 }
 
+TEST(HttpServerSignalTest, TwoThreadsServeManyConnectionsAndStopOnSigint) {
+  HttpServerProcess server({"--threads=2"});
+  const std::string report =
+      run_client(AB_PATH, {"-q", "-k", "-n", "2000", "-c", "40", server.url("/plaintext")});
+  EXPECT_NE(report.find("Failed requests:        0"), std::string::npos) << report;
+  EXPECT_EQ(report.find("Non-2xx"), std::string::npos) << report;
+  ASSERT_TRUE(server.process().send_signal(SIGINT));
+  const std::optional<ExitStatus> status = server.process().wait(budget(2s));
+  ASSERT_TRUE(status) << "still running 2 s after SIGINT";
+  EXPECT_TRUE(status->success()) << status->describe();
+}
+
 struct BadFlag {
   const char* name;
   std::vector<std::string> args;
