@@ -263,7 +263,7 @@ def write_chart(settings, measured, png):
     data = png.with_suffix(".dat")
     data.write_text("load http_server nginx\n" + "\n".join(rows) + "\n")
     script = f"""
-set terminal pngcairo size 900,480 font ',10'
+set terminal pngcairo size 900,480 font ',10' noenhanced
 set output '{png}'
 set title '"Hello, World!" over keep-alive HTTP/1.1, one server thread (median of interleaved rounds)'
 set ylabel 'thousand requests per second'
