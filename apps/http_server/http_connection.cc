@@ -38,25 +38,26 @@ reactor::Connection::Limits HttpConnection::connection_limits(const ServingSetti
 }
 
 std::size_t HttpConnection::on_data(std::string_view bytes) {
+  std::string_view waiting = bytes;
   if (!streaming() && pending_.empty()) {
     // The common case: the requests are answered from the bytes where they were read, and an
     // incomplete one is left to Connection to present again.
     const std::size_t consumed = serve(bytes);
     if (!streaming() || closing()) return consumed;
-    bytes.remove_prefix(consumed);  // requests behind a streaming file wait for it
+    waiting.remove_prefix(consumed);  // requests behind a streaming file wait for it
   }
-  if (pending_.size() + bytes.size() > connection_limits(state_.settings).max_input) {
+  if (pending_.size() + waiting.size() > connection_limits(state_.settings).max_input) {
     abort({reactor::CloseKind::kInputLimit, 0});
     return 0;
   }
   try {
-    pending_.append(bytes);
+    pending_.append(waiting);
   } catch (const std::exception&) {
     abort({reactor::CloseKind::kBufferFailure, 0});
     return 0;
   }
   if (!streaming()) serve_pending();
-  return bytes.size();
+  return bytes.size();  // all of it: what is not answered yet waits in pending_
 }
 
 void HttpConnection::on_drained() {

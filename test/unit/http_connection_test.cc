@@ -452,6 +452,26 @@ TEST_F(HttpFileTest, ALargeFileStreamsInBoundedChunksAndPipelinedRequestsWait) {
   // The reader held the file back: what waited for it was one chunk, not the file.
   EXPECT_GT(max_queued, 0u);
   EXPECT_LE(max_queued, OutputBatch::kCapacity);
+  // The connection goes on as before, with nothing left over from the requests that waited.
+  const std::vector<Response> after =
+      exchange("POST /echo HTTP/1.1\r\nContent-Length: 4\r\n\r\nnext");
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].body, "next");
+}
+
+TEST_F(HttpFileTest, RequestsArrivingWhileAFileStreamsAreAnsweredAfterIt) {
+  write_file(directory_.file("big.bin"), std::string(1 << 20, 'z'));
+  open();
+  harness().peer_write("GET /big.bin HTTP/1.1\r\n\r\nGET /plaintext HTTP/1.1\r\n\r\nGET /pla");
+  std::string output = read_output(64 << 10);
+  // Mid-file: the rest of the third request arrives.
+  harness().peer_write("intext HTTP/1.1\r\n\r\n");
+  output += read_output((1 << 20) + 4096);
+  const std::vector<Response> responses = split_responses(output);
+  ASSERT_EQ(responses.size(), 3u);
+  EXPECT_EQ(responses[0].body.size(), std::size_t{1} << 20);
+  EXPECT_EQ(responses[1].body, "Hello, World!");
+  EXPECT_EQ(responses[2].body, "Hello, World!");
 }
 
 }  // namespace
