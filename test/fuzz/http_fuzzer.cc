@@ -2,8 +2,10 @@
 // and HttpConnection over a real socket pair through the testing kit (ConnectionHarness:
 // MockPoller, ManualClock), with the client's bytes cut into pieces the input chooses.
 //
-// Input: byte 0 picks the limits (bit 0: tiny ones, so that every limit is reached) and byte 1
-// seeds the piece sizes; the rest is what the client sends. Seeds are readable requests.
+// Input: byte 0 picks the limits (bit 0: tiny ones, so that every limit is reached; bit 1: a file
+// root) and byte 1 seeds the piece sizes; the rest is what the client sends. Seeds are readable
+// requests. The file root is a directory made once per process: /small.txt, /big.bin (large
+// enough to stream in several chunks), /empty, a directory /dir and a symlink /out leading out.
 //
 // Invariants (a violation aborts, so libFuzzer records a crash; ASan and UBSan watch memory):
 //  - the parser fed growing prefixes of a request ends as it does fed the request whole: the same
@@ -17,17 +19,23 @@
 // Build and run (clang; the fuzz preset sets the compiler and the sanitizers):
 //   cmake --preset fuzz && cmake --build --preset fuzz
 //   build/fuzz/test/fuzz/http_fuzzer -max_total_time=600 /tmp/http-corpus test/fuzz/http_corpus
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "apps/http_server/file_root.h"
 #include "apps/http_server/http_connection.h"
 #include "apps/http_server/request_parser.h"
 #include "apps/http_server/serving_state.h"
@@ -38,6 +46,7 @@ namespace http::fuzz {
 namespace {
 
 constexpr std::chrono::milliseconds kRequestTimeout{10000};
+constexpr std::size_t kBigFileSize = 300 << 10;
 
 [[noreturn]] void violated(const char* what, std::string_view detail = {}) {
   std::fprintf(stderr, "http_fuzzer: %s: %.*s\n", what, static_cast<int>(detail.size()),
@@ -47,6 +56,38 @@ constexpr std::chrono::milliseconds kRequestTimeout{10000};
 
 void require(bool condition, const char* what, std::string_view detail = {}) {
   if (!condition) violated(what, detail);
+}
+
+// The directory behind the file root, made on first use and removed at exit.
+class RootDirectory {
+ public:
+  RootDirectory() {
+    char name[] = "/tmp/http_fuzzer_root_XXXXXX";
+    require(mkdtemp(name) != nullptr, "cannot make the root directory");
+    path_ = name;
+    std::ofstream(path_ + "/small.txt") << "small file";
+    std::ofstream(path_ + "/big.bin") << std::string(kBigFileSize, 'b');
+    std::ofstream(path_ + "/empty") << "";
+    require(mkdir((path_ + "/dir").c_str(), 0700) == 0, "cannot make /dir");
+    require(symlink("/etc", (path_ + "/out").c_str()) == 0, "cannot make /out");
+    root_ = std::make_unique<FileRoot>(path_);
+  }
+  ~RootDirectory() {
+    for (const char* name : {"/small.txt", "/big.bin", "/empty", "/out"})
+      unlink((path_ + name).c_str());
+    rmdir((path_ + "/dir").c_str());
+    rmdir(path_.c_str());
+  }
+  const FileRoot* root() const { return root_.get(); }
+
+ private:
+  std::string path_;
+  std::unique_ptr<FileRoot> root_;
+};
+
+const FileRoot* file_root() {
+  static RootDirectory directory;
+  return directory.root();
 }
 
 // Piece sizes from a small deterministic generator.
@@ -165,7 +206,8 @@ void check_output(std::string_view output, const Expected& expected) {
       require(has_line(head, "\r\nConnection: close\r\n"), "an error that keeps the connection",
               head);
     } else {
-      require(status == 200 || status == 404 || status == 405, "unexpected status", head);
+      require(status == 200 || status == 403 || status == 404 || status == 405, "unexpected status",
+              head);
       if (!answer.keep_alive)
         require(has_line(head, "\r\nConnection: close\r\n"), "no close", head);
     }
@@ -191,6 +233,11 @@ void serve(std::string_view input, const ServingSettings& settings, Pieces piece
     harness.run_until_idle();
     output += harness.take_output();
   }
+  // A streaming file goes on as the client reads.
+  for (std::string more = "-"; !more.empty(); output += more) {
+    harness.run_until_idle();
+    more = harness.take_output();
+  }
   harness.advance(kRequestTimeout);
   output += harness.take_output();
   check_output(output, expected);
@@ -212,6 +259,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     settings.limits.max_body_bytes = 4096;
   }
   settings.request_timeout = kRequestTimeout;
+  if ((data[0] & 2) != 0) settings.root = file_root();
   const std::string_view input(reinterpret_cast<const char*>(data + 2), size - 2);
   check_resumption(input, settings.limits, Pieces(data[1]));
   serve(input, settings, Pieces(data[1]), expect(input, settings.limits));
