@@ -291,7 +291,7 @@ def render(settings, measured, machine, started, elapsed_s, load, chart):
         f"{nginx_version()} (nginx-light: one worker, `master_process off`, access log off, "
         "`keepalive_requests 1000000000`, `return 200 \"Hello, World!\"`), each pinned to CPU "
         f"{settings.server_cpu} with the load on CPU {settings.load_cpu}.\n")
-    add("\n### Targets\n")
+    add("### Targets\n")
     add("| Target | Bound | Measured | Verdict |")
     add("|---|---|---|---|")
     comparisons = []
