@@ -91,6 +91,12 @@ TEST(HttpServerCurlTest, GetHeadPostAndHttp10Work) {
   EXPECT_EQ(run_client(CURL_PATH, {"-sS", "-0", server.url("/plaintext")}), "Hello, World!");
 }
 
+TEST(HttpServerCurlTest, ThePollBackendServesAsEpollDoes) {
+  HttpServerProcess server({"--poller=poll"});
+  EXPECT_EQ(run_client(CURL_PATH, {"-sS", server.url("/plaintext"), server.url("/")}),
+            "Hello, World!Hello, World!");
+}
+
 TEST(HttpServerCurlTest, CurlReusesTheConnectionForSeveralRequests) {
   HttpServerProcess server;
   // num_connects: 1 for the first transfer, 0 for those that reused its connection.
@@ -114,9 +120,9 @@ TEST(HttpServerAbTest, KeepAliveRunHasNoFailuresAndNoNon2xx) {
 TEST(HttpServerRawTest, ASmuggledRequestIsRefusedAndTheConnectionClosed) {
   HttpServerProcess server;
   RawClient client(server.endpoint());
-  ASSERT_FALSE(client.send(
-      "POST /echo HTTP/1.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
-      "0\r\n\r\nGET /plaintext HTTP/1.1\r\n\r\n"));
+  ASSERT_FALSE(
+      client.send("POST /echo HTTP/1.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  "0\r\n\r\nGET /plaintext HTTP/1.1\r\n\r\n"));
   const reactor::testing::ReadResult reply = client.read_until_eof();
   EXPECT_EQ(reply.bytes.rfind("HTTP/1.1 400 Bad Request\r\n", 0), 0u) << reply.bytes;
   EXPECT_EQ(reply.bytes.find("Hello"), std::string::npos);
@@ -137,10 +143,10 @@ TEST(HttpServerRawTest, TheErrorResponseArrivesWholeThoughTheClientSentMore) {
 TEST(HttpServerRawTest, PipelinedRequestsComeBackInOrder) {
   HttpServerProcess server;
   RawClient client(server.endpoint());
-  ASSERT_FALSE(client.send(
-      "POST /echo HTTP/1.1\r\nContent-Length: 3\r\n\r\none"
-      "POST /echo HTTP/1.1\r\nContent-Length: 3\r\n\r\ntwo"
-      "GET /plaintext HTTP/1.1\r\nConnection: close\r\n\r\n"));
+  ASSERT_FALSE(
+      client.send("POST /echo HTTP/1.1\r\nContent-Length: 3\r\n\r\none"
+                  "POST /echo HTTP/1.1\r\nContent-Length: 3\r\n\r\ntwo"
+                  "GET /plaintext HTTP/1.1\r\nConnection: close\r\n\r\n"));
   const std::string first = client.read_response();
   const std::string second = client.read_response();
   const std::string third = client.read_response();
@@ -233,19 +239,17 @@ TEST_P(HttpServerFlagTest, ExitsNonZeroWithinASecondNamingTheFlag) {
 
 INSTANTIATE_TEST_SUITE_P(
     Flags, HttpServerFlagTest,
-    ::testing::Values(BadFlag{"PortTooLarge", {"--port=70000"}, "--port"},
-                      BadFlag{"NoThreads", {"--port=0", "--threads=0"}, "--threads"},
-                      BadFlag{"UnknownPoller", {"--port=0", "--poller=kqueue"}, "--poller"},
-                      BadFlag{"NotAHost", {"--port=0", "--host=localhost"}, "--host"},
-                      BadFlag{"NegativeIdle", {"--port=0", "--idle_timeout_ms=-1"},
-                              "--idle_timeout_ms"},
-                      BadFlag{"TinyHeaderLimit", {"--port=0", "--max_header_bytes=1"},
-                              "--max_header_bytes"},
-                      BadFlag{"NegativeBodyLimit", {"--port=0", "--max_body_bytes=-1"},
-                              "--max_body_bytes"},
-                      BadFlag{"MissingRoot", {"--port=0", "--root=/nonexistent/dir"}, "--root"},
-                      BadFlag{"RootIsAFile", {"--port=0", "--root=/etc/passwd"}, "--root"},
-                      BadFlag{"UnknownFlag", {"--port=0", "--colour=blue"}, "--colour"}),
+    ::testing::Values(
+        BadFlag{"PortTooLarge", {"--port=70000"}, "--port"},
+        BadFlag{"NoThreads", {"--port=0", "--threads=0"}, "--threads"},
+        BadFlag{"UnknownPoller", {"--port=0", "--poller=kqueue"}, "--poller"},
+        BadFlag{"NotAHost", {"--port=0", "--host=localhost"}, "--host"},
+        BadFlag{"NegativeIdle", {"--port=0", "--idle_timeout_ms=-1"}, "--idle_timeout_ms"},
+        BadFlag{"TinyHeaderLimit", {"--port=0", "--max_header_bytes=1"}, "--max_header_bytes"},
+        BadFlag{"NegativeBodyLimit", {"--port=0", "--max_body_bytes=-1"}, "--max_body_bytes"},
+        BadFlag{"MissingRoot", {"--port=0", "--root=/nonexistent/dir"}, "--root"},
+        BadFlag{"RootIsAFile", {"--port=0", "--root=/etc/passwd"}, "--root"},
+        BadFlag{"UnknownFlag", {"--port=0", "--colour=blue"}, "--colour"}),
     [](const ::testing::TestParamInfo<BadFlag>& bad) { return bad.param.name; });
 
 TEST(HttpServerCliTest, ABusyPortIsReportedAsAddressInUse) {
