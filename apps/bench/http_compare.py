@@ -15,7 +15,7 @@ temporary directory. Measured:
   syscalls      system calls per request under strace -c, by the same difference
 Reuses apps/bench/compare.py (server process, ab, statistics, callgrind and strace parsing).
 
-  apps/bench/http_compare.py --build_dir build/release            the full run (about 8 minutes)
+  apps/bench/http_compare.py --build_dir build/release            the full run (about 3 minutes)
   apps/bench/http_compare.py --build_dir build/release --quick    a short run, report under the
                                                                   build directory
 """
@@ -377,10 +377,10 @@ def parse_settings():
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build_dir", type=Path, default=bench.REPO / "build" / "release")
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--rounds", type=int, help="wrk rounds (default 6, quick 2)")
+    parser.add_argument("--rounds", type=int, help="wrk rounds (default 8, quick 2)")
     parser.add_argument("--duration_s", type=float, help="per wrk run (default 3, quick 1)")
-    parser.add_argument("--ab_requests", type=int, help="ab -n (default 500000, quick 100000)")
-    parser.add_argument("--ab_rounds", type=int, help="ab rounds (default 4, quick 1)")
+    parser.add_argument("--ab_requests", type=int, help="ab -n (default 300000, quick 100000)")
+    parser.add_argument("--ab_rounds", type=int, help="ab rounds (default 12, quick 1)")
     parser.add_argument("--sections", default=",".join(SECTIONS))
     parser.add_argument("--server_cpu", type=int, default=0)
     parser.add_argument("--load_cpu", type=int, default=1)
@@ -400,10 +400,10 @@ def parse_settings():
     return Settings(
         build_dir=build_dir,
         sections=sections,
-        rounds=pick(args.rounds, 6, 2),
+        rounds=pick(args.rounds, 8, 2),
         duration_s=pick(args.duration_s, 3.0, 1.0),
-        ab_requests=pick(args.ab_requests, 500000, 100000),
-        ab_rounds=pick(args.ab_rounds, 4, 1),
+        ab_requests=pick(args.ab_requests, 300000, 100000),
+        ab_rounds=pick(args.ab_rounds, 12, 1),
         callgrind_requests=(20000, 60000) if not args.quick else (5000, 15000),
         strace_requests=(20000, 60000) if not args.quick else (5000, 15000),
         server_cpu=args.server_cpu,
