@@ -4,14 +4,17 @@
 
 namespace proxy {
 
-reactor::Connection::Limits RelayConnection::relay_limits() {
-  Limits limits;
+namespace {
+
+reactor::Connection::Limits without_self_pause(reactor::Connection::Limits limits) {
   limits.pause_at_high_water = false;
   return limits;
 }
 
-RelayConnection::RelayConnection(reactor::Socket socket)
-    : Connection(std::move(socket), relay_limits()) {}
+}  // namespace
+
+RelayConnection::RelayConnection(reactor::Socket socket, const Limits& limits)
+    : Connection(std::move(socket), without_self_pause(limits)) {}
 
 void RelayConnection::join(RelayConnection& a, RelayConnection& b) {
   a.partner_ = &b;

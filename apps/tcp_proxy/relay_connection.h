@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <string_view>
+#include <utility>
 
 #include "reactor/net/connection.h"
 
@@ -24,10 +25,9 @@ namespace proxy {
 
 class RelayConnection : public reactor::Connection {
  public:
-  // The limits both sides use: the library's marks, with pause_at_high_water off.
-  static Limits relay_limits();
-
-  explicit RelayConnection(reactor::Socket socket);
+  // The library's default limits, with pause_at_high_water turned off whatever `limits` says.
+  explicit RelayConnection(reactor::Socket socket) : RelayConnection(std::move(socket), Limits{}) {}
+  RelayConnection(reactor::Socket socket, const Limits& limits);
 
   // Joins two open sides: from now on each relays to the other.
   static void join(RelayConnection& a, RelayConnection& b);
