@@ -230,14 +230,7 @@ def write_chart(settings, throughput):
 set terminal pngcairo noenhanced size 1100,480 font ',10'
 set output '{settings.chart}'
 set multiplot layout 1,2 title 'TCP proxy: echo through one proxy thread (median of interleaved rounds)'
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.85 border -1
-set boxwidth 0.9
-set key top right
-set grid ytics
-set yrange [0:*]
-set title 'round trips, 26 B messages'
+{compare.HISTOGRAM_STYLE}set title 'round trips, 26 B messages'
 set ylabel 'thousand round trips per second'
 plot for [i=2:4] '< head -3 {data}' using i:xtic(1) title columnheader(i)
 set title 'bulk, 64 KiB messages'

@@ -9,9 +9,9 @@
 #include <string>
 
 #include "apps/common/command_line.h"
+#include "apps/common/flag_checks.h"
 #include "apps/common/process_limits.h"
 #include "apps/echo_server/echo_server.h"
-#include "reactor/net/inet_address.h"
 
 DEFINE_string(host, "127.0.0.1", "numeric IPv4 or IPv6 address to listen on (e.g. ::1)");
 DEFINE_int32(port, 8888, "TCP (and with --udp, UDP) port to listen on; 0 picks a free port");
@@ -28,43 +28,17 @@ namespace {
 
 constexpr int kMaxThreads = 256;
 
-using app::exit_with_usage_error;
-
-template <typename Value>
-std::string got(Value value) {
-  return " (got " + std::to_string(value) + ")";
-}
-
-void require_non_negative(const char* flag, std::int64_t value) {
-  if (value < 0) exit_with_usage_error(std::string("--") + flag + " must be >= 0" + got(value));
-}
-
 // The flags as a Config; exits with a usage error naming the first bad one.
 echo::EchoServer::Config config_from_flags() {
   echo::EchoServer::Config config;
-  if (!reactor::InetAddress::parse(FLAGS_host, 0)) {
-    exit_with_usage_error("--host must be a numeric IPv4 or IPv6 address (got " + FLAGS_host + ")");
-  }
-  config.host = FLAGS_host;
-  if (FLAGS_port < 0 || FLAGS_port > 65535) {
-    exit_with_usage_error("--port must be in 0..65535" + got(FLAGS_port));
-  }
-  config.port = static_cast<std::uint16_t>(FLAGS_port);
-  if (FLAGS_threads < 1 || FLAGS_threads > kMaxThreads) {
-    exit_with_usage_error("--threads must be in 1.." + std::to_string(kMaxThreads) +
-                          got(FLAGS_threads));
-  }
-  config.threads = static_cast<std::size_t>(FLAGS_threads);
-  if (FLAGS_poller != "epoll" && FLAGS_poller != "poll") {
-    exit_with_usage_error("--poller must be epoll or poll (got " + FLAGS_poller + ")");
-  }
-  config.poller = FLAGS_poller;
-  require_non_negative("max_connections", FLAGS_max_connections);
-  config.max_connections = static_cast<std::size_t>(FLAGS_max_connections);
-  require_non_negative("idle_timeout_ms", FLAGS_idle_timeout_ms);
-  config.idle_timeout = std::chrono::milliseconds(FLAGS_idle_timeout_ms);
-  require_non_negative("status_interval_ms", FLAGS_status_interval_ms);
-  config.status_interval = std::chrono::milliseconds(FLAGS_status_interval_ms);
+  config.host = app::checked_host(FLAGS_host);
+  config.port = app::checked_port(FLAGS_port);
+  config.threads = app::checked_threads(FLAGS_threads, kMaxThreads);
+  config.poller = app::checked_poller(FLAGS_poller);
+  config.max_connections = app::checked_count("max_connections", FLAGS_max_connections);
+  config.idle_timeout = app::checked_milliseconds("idle_timeout_ms", FLAGS_idle_timeout_ms);
+  config.status_interval =
+      app::checked_milliseconds("status_interval_ms", FLAGS_status_interval_ms);
   config.udp = FLAGS_udp;
   config.handle_signals = true;
   return config;

@@ -3,14 +3,15 @@
 
 #include <gflags/gflags.h>
 
-#include <cstdint>
 #include <cstdio>
 #include <iostream>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "apps/common/command_line.h"
+#include "apps/common/flag_checks.h"
 #include "apps/common/process_limits.h"
 #include "apps/tcp_proxy/tcp_proxy.h"
 #include "apps/tcp_proxy/upstream_list.h"
@@ -33,55 +34,30 @@ namespace {
 
 constexpr int kMaxThreads = 256;
 
-using app::exit_with_usage_error;
-
-template <typename Value>
-std::string got(Value value) {
-  return " (got " + std::to_string(value) + ")";
-}
-
-void require_non_negative(const char* flag, std::int64_t value) {
-  if (value < 0) exit_with_usage_error(std::string("--") + flag + " must be >= 0" + got(value));
+std::vector<reactor::InetAddress> checked_upstreams(const std::string& list) {
+  if (list.empty()) app::exit_with_usage_error("--upstream is required: HOST:PORT[,HOST:PORT...]");
+  std::optional<std::vector<reactor::InetAddress>> upstreams = proxy::parse_upstreams(list);
+  if (!upstreams) {
+    app::exit_with_usage_error(
+        "--upstream must be HOST:PORT[,HOST:PORT...] with numeric hosts, IPv6 as [::1]:PORT, "
+        "ports 1..65535 (got " +
+        list + ")");
+  }
+  return std::move(*upstreams);
 }
 
 // The flags as a Config; exits with a usage error naming the first bad one.
 proxy::TcpProxy::Config config_from_flags() {
   proxy::TcpProxy::Config config;
-  if (!reactor::InetAddress::parse(FLAGS_host, 0)) {
-    exit_with_usage_error("--host must be a numeric IPv4 or IPv6 address (got " + FLAGS_host + ")");
-  }
-  config.host = FLAGS_host;
-  if (FLAGS_port < 0 || FLAGS_port > 65535) {
-    exit_with_usage_error("--port must be in 0..65535" + got(FLAGS_port));
-  }
-  config.port = static_cast<std::uint16_t>(FLAGS_port);
-  if (FLAGS_upstream.empty()) {
-    exit_with_usage_error("--upstream is required: HOST:PORT[,HOST:PORT...]");
-  }
-  std::optional<std::vector<reactor::InetAddress>> upstreams =
-      proxy::parse_upstreams(FLAGS_upstream);
-  if (!upstreams) {
-    exit_with_usage_error(
-        "--upstream must be HOST:PORT[,HOST:PORT...] with numeric hosts, IPv6 as [::1]:PORT, "
-        "ports 1..65535 (got " +
-        FLAGS_upstream + ")");
-  }
-  config.upstreams = std::move(*upstreams);
-  if (FLAGS_threads < 1 || FLAGS_threads > kMaxThreads) {
-    exit_with_usage_error("--threads must be in 1.." + std::to_string(kMaxThreads) +
-                          got(FLAGS_threads));
-  }
-  config.threads = static_cast<std::size_t>(FLAGS_threads);
-  if (FLAGS_poller != "epoll" && FLAGS_poller != "poll") {
-    exit_with_usage_error("--poller must be epoll or poll (got " + FLAGS_poller + ")");
-  }
-  config.poller = FLAGS_poller;
-  require_non_negative("max_connections", FLAGS_max_connections);
-  config.max_connections = static_cast<std::size_t>(FLAGS_max_connections);
-  require_non_negative("connect_timeout_ms", FLAGS_connect_timeout_ms);
-  config.connect_timeout = std::chrono::milliseconds(FLAGS_connect_timeout_ms);
-  require_non_negative("idle_timeout_ms", FLAGS_idle_timeout_ms);
-  config.idle_timeout = std::chrono::milliseconds(FLAGS_idle_timeout_ms);
+  config.host = app::checked_host(FLAGS_host);
+  config.port = app::checked_port(FLAGS_port);
+  config.upstreams = checked_upstreams(FLAGS_upstream);
+  config.threads = app::checked_threads(FLAGS_threads, kMaxThreads);
+  config.poller = app::checked_poller(FLAGS_poller);
+  config.max_connections = app::checked_count("max_connections", FLAGS_max_connections);
+  config.connect_timeout =
+      app::checked_milliseconds("connect_timeout_ms", FLAGS_connect_timeout_ms);
+  config.idle_timeout = app::checked_milliseconds("idle_timeout_ms", FLAGS_idle_timeout_ms);
   config.handle_signals = true;
   return config;
 }

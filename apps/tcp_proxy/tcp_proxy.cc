@@ -1,6 +1,5 @@
 #include "apps/tcp_proxy/tcp_proxy.h"
 
-#include <csignal>
 #include <optional>
 #include <stdexcept>
 #include <system_error>
@@ -93,7 +92,7 @@ class TcpProxy::Worker {
     flush_deadline_.stop();
     if (finished_) return;
     finished_ = true;
-    owner_.worker_drained();
+    owner_.lifecycle_.worker_drained();
   }
 
   TcpProxy& owner_;
@@ -111,15 +110,9 @@ TcpProxy::TcpProxy(const Config& config)
       address_(parse_address(config.host, config.port)),
       reactor_(checked_poller(config)) {
   // Before the pool starts its threads, so that they inherit the blocked signals.
-  if (config.handle_signals) {
-    signal_handler_ = std::make_unique<reactor::CallbackSignalHandler>(
-        std::initializer_list<int>{SIGINT, SIGTERM}, [this](int) { stop(); });
-    signal_handler_->start(reactor_);
-  }
+  if (config.handle_signals) lifecycle_.stop_on_signals();
   reactor::ThreadedTcpServer::Options options = server_options(config_);
-  options.reactor_thread.on_failure = [this](std::exception_ptr failure) {
-    record_failure(std::move(failure));
-  };
+  options.reactor_thread.on_failure = lifecycle_.failure_recorder();
   const auto factory_for = [this](reactor::Reactor& reactor, std::size_t) {
     workers_.push_back(std::make_unique<Worker>(*this, reactor, config_));
     return workers_.back()->connection_factory();
@@ -130,8 +123,12 @@ TcpProxy::TcpProxy(const Config& config)
   } catch (const std::system_error& error) {
     throw std::system_error(error.code(), "cannot listen on " + address_.to_string());
   }
-  for (std::size_t i = 0; i < workers_.size(); ++i)
-    workers_[i]->serve(server_->server(i));
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    Worker& worker = *workers_[i];
+    worker.serve(server_->server(i));
+    lifecycle_.add_worker(
+        server_->reactor(i), [&worker] { worker.start(); }, [&worker] { worker.shut_down(); });
+  }
   address_ = server_->address();
 }
 
@@ -141,42 +138,12 @@ TcpProxy::~TcpProxy() {
   server_.reset();
 }
 
-std::size_t TcpProxy::client_count() const {
-  return server_->counter().value();
-}
-
 void TcpProxy::run() {
-  for (std::size_t i = 0; i < workers_.size(); ++i) {
-    server_->reactor(i).post([worker = workers_[i].get()] { worker->start(); });
-  }
-  for (;;) {
-    try {
-      reactor_.run();
-      break;
-    } catch (...) {
-      record_failure(std::current_exception());
-    }
-  }
-  if (failure_) std::rethrow_exception(failure_);
+  lifecycle_.run();
 }
 
 void TcpProxy::stop() {
-  if (stop_requested_.exchange(true)) return;
-  for (std::size_t i = 0; i < workers_.size(); ++i) {
-    server_->reactor(i).post([worker = workers_[i].get()] { worker->shut_down(); });
-  }
-}
-
-void TcpProxy::worker_drained() {
-  if (drained_.fetch_add(1) + 1 == workers_.size()) reactor_.stop();
-}
-
-void TcpProxy::record_failure(std::exception_ptr failure) {
-  {
-    const std::lock_guard<std::mutex> lock(failure_mutex_);
-    if (!failure_) failure_ = std::move(failure);
-  }
-  stop();
+  lifecycle_.stop();
 }
 
 }  // namespace proxy

@@ -7,18 +7,15 @@
 // Threads: construct, run() and destroy on one thread; stop() from any thread or a signal.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <exception>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "apps/common/server_lifecycle.h"
 #include "reactor/core/reactor.h"
-#include "reactor/core/signal_handler.h"
 #include "reactor/net/inet_address.h"
 #include "reactor/net/threaded_tcp_server.h"
 
@@ -61,27 +58,16 @@ class TcpProxy {
   // after kFlushGrace), then makes run() return. Any thread, any time, also before run().
   void stop();
 
-  // Live client connections across all threads.
-  std::size_t client_count() const;
-
  private:
   class Worker;
-
-  void record_failure(std::exception_ptr failure);
-  // A worker has closed all its connections; the last one ends run(). Any thread.
-  void worker_drained();
 
   Config config_;
   reactor::InetAddress address_;
   reactor::Reactor reactor_;  // thread 0's, run by run()
   // Declared before the server: its connections call back into them.
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::unique_ptr<reactor::CallbackSignalHandler> signal_handler_;  // SIGINT, SIGTERM: stop()
   std::unique_ptr<reactor::ThreadedTcpServer> server_;
-  std::atomic<std::size_t> drained_{0};
-  std::atomic<bool> stop_requested_{false};
-  std::mutex failure_mutex_;
-  std::exception_ptr failure_;
+  app::ServerLifecycle lifecycle_{reactor_};
 };
 
 }  // namespace proxy

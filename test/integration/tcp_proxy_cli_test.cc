@@ -17,6 +17,7 @@
 #include "test/integration/echo_server_process.h"
 #include "test/integration/tcp_proxy_process.h"
 #include "test/support/asio_client.h"
+#include "test/support/bad_flag.h"
 #include "test/support/loopback_upstream.h"
 #include "test/support/temp_dir.h"
 
@@ -26,28 +27,16 @@ namespace {
 using echo::testing::budget;
 using echo::testing::EchoServerProcess;
 using reactor::testing::AsioClient;
+using reactor::testing::BadFlag;
 using reactor::testing::ChildProcess;
 using reactor::testing::ExitStatus;
+using reactor::testing::line_count;
 using reactor::testing::LoopbackUpstream;
 using reactor::testing::ReadResult;
 using reactor::testing::TempDir;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using namespace std::chrono_literals;
-
-std::size_t line_count(const std::string& text) {
-  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
-}
-
-struct BadFlag {
-  std::vector<std::string> args;
-  std::string named;  // the flag the error line must name
-};
-
-void PrintTo(const BadFlag& bad, std::ostream* out) {
-  for (const std::string& arg : bad.args)
-    *out << arg << ' ';
-}
 
 class TcpProxyBadFlagTest : public ::testing::TestWithParam<BadFlag> {};
 
@@ -131,14 +120,16 @@ TEST(TcpProxyCliTest, RelaysToAnIpv6Upstream) {
 }
 
 // Python's http.server (the standard library's threading server and file handler) on a free
-// port, serving `directory`, with its per-request log turned off: nobody reads the pipe it would
-// fill.
+// port, serving `directory`, with its per-request log turned off (nobody reads the pipe it would
+// fill) and a listen backlog deep enough for ab's concurrent connects (the default of 5 drops
+// SYNs, which under load can outlast a connect timeout).
 constexpr const char* kQuietHttpServer = R"(
 import functools, http.server, sys
 class Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
 handler = functools.partial(Quiet, directory=sys.argv[1])
+http.server.ThreadingHTTPServer.request_queue_size = 128
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
 print("Serving HTTP on port", server.server_address[1], flush=True)
 server.serve_forever()
@@ -182,7 +173,7 @@ TEST(TcpProxyRealSoftwareTest, CurlAndAbThroughTheProxyToPythonHttpServerAllSucc
   EXPECT_TRUE(run_tool(CURL_PATH, {"-sS", "--max-time", "20", url + "file.bin"}) == body);
 
   const std::string report =
-      run_tool(AB_PATH, {"-k", "-q", "-c", "20", "-n", "2000", "-s", "20", url + "file.bin"});
+      run_tool(AB_PATH, {"-k", "-q", "-c", "10", "-n", "2000", "-s", "20", url + "file.bin"});
   EXPECT_THAT(report, HasSubstr("Complete requests:      2000"));
   EXPECT_THAT(report, HasSubstr("Failed requests:        0"));
   EXPECT_THAT(report, ::testing::Not(HasSubstr("Non-2xx")));

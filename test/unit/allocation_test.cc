@@ -21,28 +21,19 @@
 #include "reactor/net/tcp_server.h"
 #include "reactor/testing/socket_pair.h"
 #include "test/support/counted_allocations.h"
+#include "test/support/echo_connection.h"
 #include "test/support/echo_driver.h"
 
 namespace reactor {
 namespace {
 
 using testing::allocations_now;
+using testing::EchoConnection;
 using testing::EchoDriver;
 
 constexpr int kWarmUpRoundTrips = 100;
 constexpr int kMeasuredRoundTrips = 10000;
 constexpr std::chrono::milliseconds kWaitLimit{5000};
-
-class EchoConnection final : public Connection {
- public:
-  using Connection::Connection;
-
- private:
-  std::size_t on_data(std::string_view bytes) override {
-    send(bytes);
-    return bytes.size();
-  }
-};
 
 class EchoEndpoint final : public DatagramEndpoint {
  public:

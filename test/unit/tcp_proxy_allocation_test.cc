@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <memory>
-#include <string_view>
 #include <vector>
 
 #include "apps/tcp_proxy/client_connection.h"
@@ -17,27 +16,18 @@
 #include "reactor/net/socket.h"
 #include "reactor/net/tcp_server.h"
 #include "test/support/counted_allocations.h"
+#include "test/support/echo_connection.h"
 #include "test/support/echo_driver.h"
 
 namespace proxy {
 namespace {
 
 using reactor::testing::allocations_now;
+using reactor::testing::EchoConnection;
 using reactor::testing::EchoDriver;
 
 constexpr int kWarmUpRoundTrips = 100;
 constexpr int kMeasuredRoundTrips = 10000;
-
-class Echo final : public reactor::Connection {
- public:
-  using Connection::Connection;
-
- private:
-  std::size_t on_data(std::string_view bytes) override {
-    send(bytes);
-    return bytes.size();
-  }
-};
 
 reactor::Socket listener() {
   return reactor::listen_tcp(*reactor::InetAddress::parse("127.0.0.1", 0));
@@ -49,7 +39,8 @@ TEST_P(TcpProxyAllocationTest, RelayedRoundTripsAllocateNothing) {
   reactor::Reactor reactor;
   reactor::TcpServer echo(
       reactor, listener(),
-      [](reactor::Socket socket) { return std::make_unique<Echo>(std::move(socket)); }, {});
+      [](reactor::Socket socket) { return std::make_unique<EchoConnection>(std::move(socket)); },
+      {});
   echo.start();
   const std::vector<reactor::InetAddress> upstreams{*echo.local_address()->inet()};
   UpstreamPool pool(reactor, upstreams, std::chrono::seconds(2));
