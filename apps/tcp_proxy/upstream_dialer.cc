@@ -44,6 +44,9 @@ void UpstreamDialer::attempt_done(std::error_code error, reactor::Socket socket)
     attempt();
     return;
   }
+  // Done with connecting: the Connector (its timers and address) is not kept for the life of the
+  // connection. Destroying it inside its own callback is allowed.
+  connector_.reset();
   on_result_(std::move(socket));
 }
 
