@@ -141,16 +141,36 @@ def start(settings, name, wrapper):
     return Direct(settings, wrapper, log_path)
 
 
+def cpu_ticks(cpu):
+    """(busy, total) jiffies of one CPU since boot, from /proc/stat."""
+    for line in Path("/proc/stat").read_text().splitlines():
+        fields = line.split()
+        if fields[0] == f"cpu{cpu}":
+            ticks = [int(f) for f in fields[1:]]
+            idle = ticks[3] + ticks[4]  # idle and iowait
+            return sum(ticks) - idle, sum(ticks)
+    sys.exit(f"proxy_compare: no cpu{cpu} in /proc/stat")
+
+
+def busy_share(before, after):
+    return (after[0] - before[0]) / max(after[1] - before[1], 1)
+
+
 def measure_throughput(settings):
-    """{workload: {proxy: [echo_bench report per round]}}"""
+    """{workload: {proxy: [echo_bench report per round]}}; each report also carries how busy the
+    proxy's CPU and the load's CPU were during the run (proxy_cpu, load_cpu: 0 to 1)."""
     results = {w: {name: [] for name in PROXIES} for w in WORKLOADS}
     for round_index in range(settings.rounds):
         for connections, size in WORKLOADS:
             for name in compare.round_order(PROXIES, round_index):
                 with start(settings, name, compare.pinned(settings.server_cpu, [])) as proxy:
+                    before = cpu_ticks(settings.server_cpu), cpu_ticks(settings.load_cpu)
                     report = compare.echo_bench(settings, proxy.port, connections, size,
                                                 duration_s=settings.duration_s,
                                                 warmup_s=settings.warmup_s)
+                    after = cpu_ticks(settings.server_cpu), cpu_ticks(settings.load_cpu)
+                report["proxy_cpu"] = busy_share(before[0], after[0])
+                report["load_cpu"] = busy_share(before[1], after[1])
                 results[(connections, size)][name].append(report)
                 compare.log(f"round {round_index + 1}/{settings.rounds} {connections}x{size} B "
                             f"{name:9} {report['requests_per_s']:>10.0f} rt/s "
@@ -261,7 +281,9 @@ def render(settings, measured, machine, started, elapsed_s):
         "no proxy: the ceiling. "
         f"{settings.rounds} interleaved rounds of {settings.duration_s:g} s each "
         f"(after {settings.warmup_s:g} s of warm-up); medians over the rounds; the ratio is ours "
-        "over HAProxy's, the median of per-round ratios with its 95% confidence interval.\n")
+        "over HAProxy's, the median of per-round ratios with its 95% confidence interval. "
+        "\"CPUs busy\" is the share of the run (warm-up included) the proxy's CPU and the "
+        "other one (echo_bench and the upstream) were busy, from /proc/stat.\n")
     add(f"![TCP proxy throughput]({settings.chart.name})\n")
     add("| workload | tcp_proxy | haproxy | direct | tcp_proxy / haproxy |")
     add("|---|---|---|---|---|")
@@ -274,7 +296,10 @@ def render(settings, measured, machine, started, elapsed_s):
             value = compare.median([r[key] for r in by_proxy[name]])
             p99 = compare.median([r["latency_p99_us"] for r in by_proxy[name]])
             shown = f"{value:.0f} MB/s" if bulk else f"{compare.fmt_rate(value)} rt/s"
-            cells.append(f"{shown}<br>p99 {p99:.0f} us")
+            busy = [compare.median([r[k] for r in by_proxy[name]])
+                    for k in ("proxy_cpu", "load_cpu")]
+            cells.append(f"{shown}<br>p99 {p99:.0f} us<br>CPUs busy {busy[0]:.0%} / "
+                         f"{busy[1]:.0%}")
         ratio = ratio_to_peer(by_proxy, key, True, TARGETS["throughput_ratio"])
         add(f"| {connections} x {compare.size_label(size)} | " + " | ".join(cells)
             + f" | {ratio.figures()} |")
@@ -317,7 +342,9 @@ def render(settings, measured, machine, started, elapsed_s):
         f"microsecond per round trip, so where the proxy's CPU is saturated by kernel work the "
         f"two are close, and on this shared 2-vCPU machine (other builds run at the same time) the "
         f"spread between rounds can leave a ratio's interval across 1.0 (a tie the run cannot "
-        f"resolve). splice() through a pipe for bulk transfers has not been measured yet: the "
+        f"resolve). Where the other CPU (echo_bench and the upstream) is busy all the time, it "
+        f"is the limit for both proxies, and the ratio can only be 1.0 within noise. "
+        f"splice() through a pipe for bulk transfers has not been measured yet: the "
         f"relay copies each byte into the per-thread 64 KiB buffer and out again, which splice() "
         f"would avoid at the price of a pipe (two more fds) per direction and the same number of "
         f"system calls.\n")
