@@ -348,6 +348,14 @@ def render(settings, measured, machine, started, elapsed_s):
         f"relay copies each byte into the per-thread 64 KiB buffer and out again, which splice() "
         f"would avoid at the price of a pipe (two more fds) per direction and the same number of "
         f"system calls.\n")
+    load_bound = [f"{connections} x {compare.size_label(size)}" for connections, size in WORKLOADS
+                  if all(compare.median([r["load_cpu"] for r in throughput[(connections, size)][n]])
+                         >= 0.97 for n in (OURS, PEER))]
+    if load_bound:
+        add(f"In this run the other CPU was busy all the time with both proxies at "
+            f"{', '.join(load_bound)} (other people's work on this shared machine counts too): "
+            f"there it set the pace, not the proxies, which is why the figures there, direct "
+            f"included, are within noise of each other.\n")
     add("How to reproduce: a Release build with `tcp_proxy`, `echo_server` and `echo_bench` "
         "(`cmake --build build/release --target tcp_proxy echo_server echo_bench`), haproxy, "
         "valgrind and strace installed, then "

@@ -125,6 +125,20 @@ TEST_F(TcpProxyRelayTest, ServesManyConcurrentClientsEachWithItsOwnUpstream) {
   EXPECT_TRUE(eventually([&] { return only_listening(proxy); }, budget(5s)));
 }
 
+TEST_F(TcpProxyRelayTest, ServesOnSeveralThreadsEachRoundRobinOverTheUpstreams) {
+  LoopbackUpstream a(Behaviour::kEcho);
+  LoopbackUpstream b(Behaviour::kEcho);
+  TcpProxyProcess proxy(a.address() + "," + b.address(), {"--threads=2"});
+  std::vector<std::unique_ptr<AsioClient>> clients =
+      reactor::testing::connect_all(io_, proxy.endpoint(), 20, budget(5s));
+  for (std::size_t i = 0; i < clients.size(); ++i)
+    expect_echo(*clients[i], make_payload(1000, i));
+  EXPECT_EQ(a.accepted() + b.accepted(), 20u);
+  // Whichever threads the kernel picked, each alternates between the two upstreams.
+  EXPECT_GT(a.accepted(), 0u);
+  EXPECT_GT(b.accepted(), 0u);
+}
+
 TEST_F(TcpProxyRelayTest, SpreadsClientsOverTheUpstreamsRoundRobin) {
   LoopbackUpstream a(Behaviour::kEcho);
   LoopbackUpstream b(Behaviour::kEcho);
