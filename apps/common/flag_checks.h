@@ -1,7 +1,8 @@
 // Checks of the flag values the servers share (--host, --port, --threads, --poller and
 // non-negative counts and durations): each returns the value in the type the server wants, or
 // ends the process through exit_with_usage_error() with one line naming the flag.
-// Functions only; call from main() after parse_command_line_or_exit().
+// Ownership: functions returning values. Threads: main() after parse_command_line_or_exit(),
+// before starting any thread (they may exit the process).
 #pragma once
 
 #include <chrono>

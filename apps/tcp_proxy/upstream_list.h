@@ -1,5 +1,5 @@
 // The --upstream list: "HOST:PORT[,HOST:PORT...]", numeric hosts, IPv6 in brackets ("[::1]:9000").
-// Functions only. Threads: any.
+// Ownership: a function returning values. Threads: any.
 #pragma once
 
 #include <optional>
