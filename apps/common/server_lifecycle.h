@@ -19,6 +19,7 @@
 
 #include "reactor/core/reactor.h"
 #include "reactor/core/signal_handler.h"
+#include "reactor/net/threaded_tcp_server.h"
 
 namespace app {
 
@@ -39,6 +40,19 @@ class ServerLifecycle {
   // For ReactorThread::Options::on_failure: record_failure().
   std::function<void(std::exception_ptr)> failure_recorder() {
     return [this](std::exception_ptr failure) { record_failure(std::move(failure)); };
+  }
+
+  // Worker i serves server i of `server` (worker->serve(server.server(i))) and is added on its
+  // reactor with its start() and shut_down().
+  template <typename Worker>
+  void add_workers(reactor::ThreadedTcpServer& server,
+                   const std::vector<std::unique_ptr<Worker>>& workers) {
+    for (std::size_t i = 0; i < workers.size(); ++i) {
+      Worker& worker = *workers[i];
+      worker.serve(server.server(i));
+      add_worker(
+          server.reactor(i), [&worker] { worker.start(); }, [&worker] { worker.shut_down(); });
+    }
   }
 
   // Serves until every worker has drained. Call once. Rethrows the first failure.

@@ -198,12 +198,7 @@ EchoServer::EchoServer(const Config& config)
         return workers_.back()->connection_factory();
       },
       options);
-  for (std::size_t i = 0; i < workers_.size(); ++i) {
-    Worker& worker = *workers_[i];
-    worker.serve(server_->server(i));
-    lifecycle_.add_worker(
-        server_->reactor(i), [&worker] { worker.start(); }, [&worker] { worker.shut_down(); });
-  }
+  lifecycle_.add_workers(*server_, workers_);
   address_ = server_->address();
 }
 

@@ -123,12 +123,7 @@ TcpProxy::TcpProxy(const Config& config)
   } catch (const std::system_error& error) {
     throw std::system_error(error.code(), "cannot listen on " + address_.to_string());
   }
-  for (std::size_t i = 0; i < workers_.size(); ++i) {
-    Worker& worker = *workers_[i];
-    worker.serve(server_->server(i));
-    lifecycle_.add_worker(
-        server_->reactor(i), [&worker] { worker.start(); }, [&worker] { worker.shut_down(); });
-  }
+  lifecycle_.add_workers(*server_, workers_);
   address_ = server_->address();
 }
 

@@ -10,11 +10,12 @@
 
 namespace reactor::testing {
 
-class EchoConnection final : public Connection {
+// Not final: tests derive from it to count or observe.
+class EchoConnection : public Connection {
  public:
   using Connection::Connection;
 
- private:
+ protected:
   std::size_t on_data(std::string_view bytes) override {
     send(bytes);
     return bytes.size();
