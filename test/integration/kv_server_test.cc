@@ -192,6 +192,18 @@ TEST(KvClientTest, NoServerIsOneLineAndExitCode1) {
   EXPECT_EQ(client.out(), "");
 }
 
+TEST(KvClientTest, AServerThatNeverAnswersIsAnErrorAfterTheTimeout) {
+  asio::io_context io;
+  // Listens, so the connect succeeds, but never accepts nor answers.
+  asio::ip::tcp::acceptor silent(io, asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+  const std::string port = std::to_string(silent.local_endpoint().port());
+  ChildProcess client(KV_CLIENT_PATH, {"--port=" + port, "--timeout_ms=200", "GET a"});
+  const std::optional<ExitStatus> status = client.wait(budget(5s));
+  ASSERT_TRUE(status.has_value()) << "still running";
+  EXPECT_EQ(status->describe(), "exit code 1");
+  EXPECT_EQ(client.err(), "kv_client: no answer within 200 ms\n");
+}
+
 TEST(KvClientTest, NoCommandIsAUsageError) {
   ChildProcess client(KV_CLIENT_PATH, {"--port=1"});  // stdin is empty
   const std::optional<ExitStatus> status = client.wait(budget(2s));

@@ -7,6 +7,7 @@
 
 #include <gflags/gflags.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdio>
 #include <functional>
@@ -30,8 +31,9 @@ DEFINE_int64(timeout_ms, 5000, "give up when connecting or waiting for a reply t
 
 namespace {
 
-// Sends the requests on connecting, prints each reply line, and closes after the last reply.
-// `done` learns how many replies came, once the connection has closed (or the server closed it).
+// Sends the requests as soon as it exists (the connection is up by then), prints each reply line,
+// and closes after the last one expected. `done` gets the count of replies once the connection
+// has closed, after the last reply or because the server closed it first.
 class CommandSender final : public reactor::LineConnection {
  public:
   using Done = std::function<void(std::size_t replies)>;
@@ -84,33 +86,35 @@ int main(int argc, char** argv) {
     requests += command + "\n";
 
   reactor::Reactor reactor;
-  std::string failure;  // empty: every command was answered
-  const auto fail = [&](const std::string& why) {
-    failure = why;
-    reactor.stop();
-  };
+  std::size_t replies = 0;
+  std::string failure;  // why the client gave up before the connection closed
   reactor::TcpClient::Options options;
   options.connector.connect_timeout = timeout;
   reactor::TcpClient client(
       reactor, server,
       [&](reactor::Socket socket) {
-        return std::make_unique<CommandSender>(
-            std::move(socket), requests, commands.size(), [&](std::size_t replies) {
-              if (replies < commands.size()) {
-                fail("the server closed the connection after " + std::to_string(replies) + " of " +
-                     std::to_string(commands.size()) + " replies");
-              }
-              reactor.stop();
-            });
+        return std::make_unique<CommandSender>(std::move(socket), requests, commands.size(),
+                                               [&](std::size_t count) {
+                                                 replies = count;
+                                                 reactor.stop();
+                                               });
       },
       [&](std::error_code error) {
-        fail("cannot connect to " + server.to_string() + ": " + error.message());
+        failure = "cannot connect to " + server.to_string() + ": " + error.message();
+        reactor.stop();
       },
       options);
   client.connect();
-  const reactor::TimerHandle deadline =
-      reactor.run_after(timeout, [&] { fail("no reply within --timeout_ms"); });
+  reactor.run_after(timeout, [&] {
+    failure = "no answer within " + std::to_string(timeout.count()) + " ms";
+    reactor.stop();
+  });
   reactor.run();
+
+  if (failure.empty() && replies < commands.size()) {
+    failure = "the server closed the connection after " + std::to_string(replies) + " of " +
+              std::to_string(commands.size()) + " replies";
+  }
   if (!failure.empty()) {
     std::fprintf(stderr, "kv_client: %s\n", failure.c_str());
     return 1;
