@@ -88,16 +88,17 @@ int main(int argc, char** argv) {
   reactor::Reactor reactor;
   std::size_t replies = 0;
   std::string failure;  // why the client gave up before the connection closed
+  const auto closed = [&](std::size_t count) {
+    replies = count;
+    reactor.stop();
+  };
   reactor::TcpClient::Options options;
   options.connector.connect_timeout = timeout;
   reactor::TcpClient client(
       reactor, server,
       [&](reactor::Socket socket) {
         return std::make_unique<CommandSender>(std::move(socket), requests, commands.size(),
-                                               [&](std::size_t count) {
-                                                 replies = count;
-                                                 reactor.stop();
-                                               });
+                                               closed);
       },
       [&](std::error_code error) {
         failure = "cannot connect to " + server.to_string() + ": " + error.message();
