@@ -79,7 +79,7 @@ TEST(KvServerTest, AnIdleConnectionIsClosedAfterTheTimeout) {
   EXPECT_EQ(rest.bytes, "");
 }
 
-TEST(KvServerThreadsTest, ClientsOnEveryThreadShareOneStore) {
+TEST(KvServerThreadsTest, TwoThreadsServeOneStoreToEveryClient) {
   KvServerProcess server({"--threads=2"});
   asio::io_context io;
   // Enough clients that the kernel's spreading over the two listeners puts some on each.

@@ -1,7 +1,9 @@
 #include "apps/examples/kv_server/kv_connection.h"
 
+#include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace kv {
