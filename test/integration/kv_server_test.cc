@@ -43,6 +43,13 @@ std::string replies(AsioClient& client, std::string_view requests, std::string_v
   return client.exchange(requests, expected.size(), budget(2s)).bytes;
 }
 
+// Reads until the server closes: `rest` and then EOF, a graceful close rather than a reset.
+void expect_graceful_close(AsioClient& client, std::string_view rest) {
+  const ReadResult read = client.read_until_eof(budget(3s));
+  EXPECT_EQ(read.error, asio::error::eof) << read.error.message();
+  EXPECT_EQ(read.bytes, rest);
+}
+
 std::size_t line_count(const std::string& text) {
   return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
 }
@@ -53,10 +60,8 @@ TEST(KvServerTest, AnswersPipelinedCommandsThenByeAndAClose) {
   const auto client = connected(io, server);
   const std::string expected = "OK\nVALUE hello world\nNOT_FOUND\nERROR unknown command\n";
   EXPECT_EQ(replies(*client, "SET a hello world\r\nGET a\nGET b\nHELLO\n", expected), expected);
-  EXPECT_EQ(replies(*client, "QUIT\nGET a\n", "BYE\n"), "BYE\n");
-  const ReadResult rest = client->read_until_eof(budget(2s));
-  EXPECT_EQ(rest.error, asio::error::eof) << rest.error.message();  // a close, not a reset
-  EXPECT_EQ(rest.bytes, "");
+  ASSERT_FALSE(client->write_all("QUIT\nGET a\n", budget(2s)));
+  expect_graceful_close(*client, "BYE\n");
 }
 
 TEST(KvServerTest, ALineOverOneKibibyteIsAnsweredThenTheConnectionCloses) {
@@ -64,9 +69,7 @@ TEST(KvServerTest, ALineOverOneKibibyteIsAnsweredThenTheConnectionCloses) {
   asio::io_context io;
   const auto client = connected(io, server);
   ASSERT_FALSE(client->write_all("SET k " + std::string(2000, 'v') + "\n", budget(2s)));
-  const ReadResult rest = client->read_until_eof(budget(2s));
-  EXPECT_EQ(rest.error, asio::error::eof) << rest.error.message();
-  EXPECT_EQ(rest.bytes, "ERROR line too long\n");
+  expect_graceful_close(*client, "ERROR line too long\n");
 }
 
 TEST(KvServerTest, AnIdleConnectionIsClosedAfterTheTimeout) {
@@ -74,9 +77,7 @@ TEST(KvServerTest, AnIdleConnectionIsClosedAfterTheTimeout) {
   asio::io_context io;
   const auto client = connected(io, server);
   EXPECT_EQ(replies(*client, "SET k v\n", "OK\n"), "OK\n");
-  const ReadResult rest = client->read_until_eof(budget(3s));
-  EXPECT_EQ(rest.error, asio::error::eof) << rest.error.message();
-  EXPECT_EQ(rest.bytes, "");
+  expect_graceful_close(*client, "");
 }
 
 TEST(KvServerThreadsTest, TwoThreadsServeOneStoreToEveryClient) {
@@ -107,8 +108,7 @@ TEST_P(KvServerThreadsShutdownTest, ClosesConnectionsGracefullyAndExitsZero) {
 
   ASSERT_TRUE(server.process().send_signal(GetParam()));
   for (auto& client : clients) {
-    const ReadResult rest = client->read_until_eof(budget(2s));
-    EXPECT_EQ(rest.error, asio::error::eof) << rest.error.message();  // a close, not a reset
+    expect_graceful_close(*client, "");
     client->socket().close();  // lets the server's lingering close finish
   }
   const std::optional<ExitStatus> status = server.process().wait(budget(2s));
