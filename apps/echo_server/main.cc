@@ -3,13 +3,13 @@
 
 #include <gflags/gflags.h>
 
-#include <cstdint>
 #include <cstdio>
 #include <iostream>
 #include <string>
 
 #include "apps/common/command_line.h"
 #include "apps/common/process_limits.h"
+#include "apps/common/server_flags.h"
 #include "apps/echo_server/echo_server.h"
 #include "reactor/net/inet_address.h"
 
@@ -26,52 +26,24 @@ DEFINE_bool(udp, false, "also echo UDP datagrams on the same host and port");
 
 namespace {
 
-constexpr int kMaxThreads = 256;
-
-using app::exit_with_usage_error;
-
-template <typename Value>
-std::string got(Value value) {
-  return " (got " + std::to_string(value) + ")";
-}
-
-void require_non_negative(const char* flag, std::int64_t value) {
-  if (value < 0) exit_with_usage_error(std::string("--") + flag + " must be >= 0" + got(value));
-}
-
 // The flags as a Config; exits with a usage error naming the first bad one.
 echo::EchoServer::Config config_from_flags() {
+  const reactor::InetAddress address = app::address_from_flags(FLAGS_host, FLAGS_port);
   echo::EchoServer::Config config;
-  if (!reactor::InetAddress::parse(FLAGS_host, 0)) {
-    exit_with_usage_error("--host must be a numeric IPv4 or IPv6 address (got " + FLAGS_host + ")");
-  }
   config.host = FLAGS_host;
-  if (FLAGS_port < 0 || FLAGS_port > 65535) {
-    exit_with_usage_error("--port must be in 0..65535" + got(FLAGS_port));
-  }
-  config.port = static_cast<std::uint16_t>(FLAGS_port);
-  if (FLAGS_threads < 1 || FLAGS_threads > kMaxThreads) {
-    exit_with_usage_error("--threads must be in 1.." + std::to_string(kMaxThreads) +
-                          got(FLAGS_threads));
-  }
-  config.threads = static_cast<std::size_t>(FLAGS_threads);
+  config.port = address.port();
+  config.threads = app::threads_from_flag(FLAGS_threads);
   if (FLAGS_poller != "epoll" && FLAGS_poller != "poll") {
-    exit_with_usage_error("--poller must be epoll or poll (got " + FLAGS_poller + ")");
+    app::exit_with_usage_error("--poller must be epoll or poll (got " + FLAGS_poller + ")");
   }
   config.poller = FLAGS_poller;
-  require_non_negative("max_connections", FLAGS_max_connections);
-  config.max_connections = static_cast<std::size_t>(FLAGS_max_connections);
-  require_non_negative("idle_timeout_ms", FLAGS_idle_timeout_ms);
-  config.idle_timeout = std::chrono::milliseconds(FLAGS_idle_timeout_ms);
-  require_non_negative("status_interval_ms", FLAGS_status_interval_ms);
-  config.status_interval = std::chrono::milliseconds(FLAGS_status_interval_ms);
+  config.max_connections = app::count_from_flag("max_connections", FLAGS_max_connections);
+  config.idle_timeout = app::milliseconds_from_flag("idle_timeout_ms", FLAGS_idle_timeout_ms);
+  config.status_interval =
+      app::milliseconds_from_flag("status_interval_ms", FLAGS_status_interval_ms);
   config.udp = FLAGS_udp;
   config.handle_signals = true;
   return config;
-}
-
-std::string describe(const std::error_code& code) {
-  return code == std::errc::address_in_use ? "address in use" : code.message();
 }
 
 }  // namespace
@@ -88,7 +60,7 @@ int main(int argc, char** argv) {
     server.run();
   } catch (const echo::ListenError& error) {
     std::fprintf(stderr, "echo_server: cannot listen on %s: %s\n", error.address().c_str(),
-                 describe(error.code()).c_str());
+                 app::describe_listen_error(error.code()).c_str());
     return 1;
   } catch (const std::exception& error) {
     std::fprintf(stderr, "echo_server: %s\n", error.what());
