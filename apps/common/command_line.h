@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace app {
 
@@ -14,6 +15,10 @@ inline constexpr int kUsageErrorExitCode = 2;
 // flags defined with gflags. --help prints the usage and exits 0. Unknown flags, missing or
 // unparsable values and positional arguments exit via exit_with_usage_error().
 void parse_command_line_or_exit(int argc, char** argv, const std::string& usage);
+// As parse_command_line_or_exit(), but returns the positional arguments, in order, instead of
+// rejecting them.
+std::vector<std::string> parse_command_line_and_arguments_or_exit(int argc, char** argv,
+                                                                  const std::string& usage);
 
 // Prints "<program>: <message>" on stderr and exits with kUsageErrorExitCode.
 [[noreturn]] void exit_with_usage_error(const std::string& message);

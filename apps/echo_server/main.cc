@@ -3,15 +3,15 @@
 
 #include <gflags/gflags.h>
 
-#include <cstdint>
 #include <cstdio>
 #include <iostream>
 #include <string>
 
 #include "apps/common/command_line.h"
-#include "apps/common/flag_checks.h"
 #include "apps/common/process_limits.h"
+#include "apps/common/server_flags.h"
 #include "apps/echo_server/echo_server.h"
+#include "reactor/net/inet_address.h"
 
 DEFINE_string(host, "127.0.0.1", "numeric IPv4 or IPv6 address to listen on (e.g. ::1)");
 DEFINE_int32(port, 8888, "TCP (and with --udp, UDP) port to listen on; 0 picks a free port");
@@ -26,26 +26,21 @@ DEFINE_bool(udp, false, "also echo UDP datagrams on the same host and port");
 
 namespace {
 
-constexpr int kMaxThreads = 256;
-
 // The flags as a Config; exits with a usage error naming the first bad one.
 echo::EchoServer::Config config_from_flags() {
+  const reactor::InetAddress address = app::address_from_flags(FLAGS_host, FLAGS_port);
   echo::EchoServer::Config config;
-  config.host = app::checked_host(FLAGS_host);
-  config.port = app::checked_port(FLAGS_port);
-  config.threads = app::checked_threads(FLAGS_threads, kMaxThreads);
-  config.poller = app::checked_poller(FLAGS_poller);
-  config.max_connections = app::checked_count("max_connections", FLAGS_max_connections);
-  config.idle_timeout = app::checked_milliseconds("idle_timeout_ms", FLAGS_idle_timeout_ms);
+  config.host = FLAGS_host;
+  config.port = address.port();
+  config.threads = app::threads_from_flag(FLAGS_threads);
+  config.poller = app::poller_from_flag(FLAGS_poller);
+  config.max_connections = app::count_from_flag("max_connections", FLAGS_max_connections);
+  config.idle_timeout = app::milliseconds_from_flag("idle_timeout_ms", FLAGS_idle_timeout_ms);
   config.status_interval =
-      app::checked_milliseconds("status_interval_ms", FLAGS_status_interval_ms);
+      app::milliseconds_from_flag("status_interval_ms", FLAGS_status_interval_ms);
   config.udp = FLAGS_udp;
   config.handle_signals = true;
   return config;
-}
-
-std::string describe(const std::error_code& code) {
-  return code == std::errc::address_in_use ? "address in use" : code.message();
 }
 
 }  // namespace
@@ -62,7 +57,7 @@ int main(int argc, char** argv) {
     server.run();
   } catch (const echo::ListenError& error) {
     std::fprintf(stderr, "echo_server: cannot listen on %s: %s\n", error.address().c_str(),
-                 describe(error.code()).c_str());
+                 app::describe_listen_error(error.code()).c_str());
     return 1;
   } catch (const std::exception& error) {
     std::fprintf(stderr, "echo_server: %s\n", error.what());

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "apps/common/command_line.h"
-#include "apps/common/flag_checks.h"
 #include "apps/common/process_limits.h"
+#include "apps/common/server_flags.h"
 #include "apps/tcp_proxy/tcp_proxy.h"
 #include "apps/tcp_proxy/upstream_list.h"
 #include "reactor/net/inet_address.h"
@@ -32,8 +32,6 @@ DEFINE_int64(idle_timeout_ms, 0,
 
 namespace {
 
-constexpr int kMaxThreads = 256;
-
 std::vector<reactor::InetAddress> checked_upstreams(const std::string& list) {
   if (list.empty()) app::exit_with_usage_error("--upstream is required: HOST:PORT[,HOST:PORT...]");
   std::optional<std::vector<reactor::InetAddress>> upstreams = proxy::parse_upstreams(list);
@@ -49,15 +47,15 @@ std::vector<reactor::InetAddress> checked_upstreams(const std::string& list) {
 // The flags as a Config; exits with a usage error naming the first bad one.
 proxy::TcpProxy::Config config_from_flags() {
   proxy::TcpProxy::Config config;
-  config.host = app::checked_host(FLAGS_host);
-  config.port = app::checked_port(FLAGS_port);
+  config.host = FLAGS_host;
+  config.port = app::address_from_flags(FLAGS_host, FLAGS_port).port();
   config.upstreams = checked_upstreams(FLAGS_upstream);
-  config.threads = app::checked_threads(FLAGS_threads, kMaxThreads);
-  config.poller = app::checked_poller(FLAGS_poller);
-  config.max_connections = app::checked_count("max_connections", FLAGS_max_connections);
+  config.threads = app::threads_from_flag(FLAGS_threads);
+  config.poller = app::poller_from_flag(FLAGS_poller);
+  config.max_connections = app::count_from_flag("max_connections", FLAGS_max_connections);
   config.connect_timeout =
-      app::checked_milliseconds("connect_timeout_ms", FLAGS_connect_timeout_ms);
-  config.idle_timeout = app::checked_milliseconds("idle_timeout_ms", FLAGS_idle_timeout_ms);
+      app::milliseconds_from_flag("connect_timeout_ms", FLAGS_connect_timeout_ms);
+  config.idle_timeout = app::milliseconds_from_flag("idle_timeout_ms", FLAGS_idle_timeout_ms);
   config.handle_signals = true;
   return config;
 }
