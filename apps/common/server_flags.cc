@@ -31,6 +31,13 @@ std::size_t threads_from_flag(std::int32_t threads) {
   return static_cast<std::size_t>(threads);
 }
 
+std::string poller_from_flag(const std::string& poller) {
+  if (poller != "epoll" && poller != "poll") {
+    exit_with_usage_error("--poller must be epoll or poll (got " + poller + ")");
+  }
+  return poller;
+}
+
 std::chrono::milliseconds milliseconds_from_flag(const char* name, std::int64_t value) {
   return std::chrono::milliseconds(count_from_flag(name, value));
 }

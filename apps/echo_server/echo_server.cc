@@ -1,6 +1,5 @@
 #include "apps/echo_server/echo_server.h"
 
-#include <csignal>
 #include <optional>
 #include <stdexcept>
 #include <utility>
@@ -8,7 +7,6 @@
 #include "apps/echo_server/echo_connection.h"
 #include "apps/echo_server/echo_endpoint.h"
 #include "reactor/core/reactor.h"
-#include "reactor/core/signal_handler.h"
 #include "reactor/core/timer.h"
 #include "reactor/net/datagram_endpoint.h"
 #include "reactor/net/socket.h"
@@ -168,7 +166,7 @@ class EchoServer::Worker final : private EchoConnection::CloseListener {
     flush_deadline_.stop();
     if (finished_) return;
     finished_ = true;
-    owner_.worker_drained();
+    owner_.lifecycle_.worker_drained();
   }
 
   EchoServer& owner_;
@@ -186,17 +184,11 @@ EchoServer::EchoServer(const Config& config)
     : address_(parse_address(config.host, config.port)), reactor_(checked_poller(config)) {
   BoundSockets sockets = bind_all(address_, config);
   // Before the pool starts its threads, so that they inherit the blocked signals.
-  if (config.handle_signals) {
-    signal_handler_ = std::make_unique<reactor::CallbackSignalHandler>(
-        std::initializer_list<int>{SIGINT, SIGTERM}, [this](int) { stop(); });
-    signal_handler_->start(reactor_);
-  }
+  if (config.handle_signals) lifecycle_.stop_on_signals();
   reactor::ThreadedTcpServer::Options options;
   options.server = server_options(config);
   options.reactor_thread.poller = config.poller;
-  options.reactor_thread.on_failure = [this](std::exception_ptr failure) {
-    record_failure(std::move(failure));
-  };
+  options.reactor_thread.on_failure = lifecycle_.failure_recorder();
   server_ = std::make_unique<reactor::ThreadedTcpServer>(
       reactor_, std::move(sockets.listeners),
       [&](reactor::Reactor& reactor, std::size_t index) {
@@ -206,8 +198,7 @@ EchoServer::EchoServer(const Config& config)
         return workers_.back()->connection_factory();
       },
       options);
-  for (std::size_t i = 0; i < workers_.size(); ++i)
-    workers_[i]->serve(server_->server(i));
+  lifecycle_.add_workers(*server_, workers_);
   address_ = server_->address();
 }
 
@@ -222,37 +213,11 @@ std::size_t EchoServer::connection_count() const {
 }
 
 void EchoServer::run() {
-  for (std::size_t i = 0; i < workers_.size(); ++i) {
-    server_->reactor(i).post([worker = workers_[i].get()] { worker->start(); });
-  }
-  for (;;) {
-    try {
-      reactor_.run();
-      break;
-    } catch (...) {
-      record_failure(std::current_exception());
-    }
-  }
-  if (failure_) std::rethrow_exception(failure_);
+  lifecycle_.run();
 }
 
 void EchoServer::stop() {
-  if (stop_requested_.exchange(true)) return;
-  for (std::size_t i = 0; i < workers_.size(); ++i) {
-    server_->reactor(i).post([worker = workers_[i].get()] { worker->shut_down(); });
-  }
-}
-
-void EchoServer::worker_drained() {
-  if (drained_.fetch_add(1) + 1 == workers_.size()) reactor_.stop();
-}
-
-void EchoServer::record_failure(std::exception_ptr failure) {
-  {
-    const std::lock_guard<std::mutex> lock(failure_mutex_);
-    if (!failure_) failure_ = std::move(failure);
-  }
-  stop();
+  lifecycle_.stop();
 }
 
 }  // namespace echo

@@ -9,19 +9,16 @@
 // Threads: construct, run() and destroy on one thread; stop() from any thread or a signal.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <exception>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <system_error>
 #include <vector>
 
+#include "apps/common/server_lifecycle.h"
 #include "reactor/core/reactor.h"
-#include "reactor/core/signal_handler.h"
 #include "reactor/net/inet_address.h"
 #include "reactor/net/threaded_tcp_server.h"
 
@@ -85,21 +82,12 @@ class EchoServer {
  private:
   class Worker;
 
-  // Keeps the first failure for run() to rethrow, and stops the server.
-  void record_failure(std::exception_ptr failure);
-  // A worker has closed all its connections; the last one ends run(). Any thread.
-  void worker_drained();
-
   reactor::InetAddress address_;
   reactor::Reactor reactor_;  // thread 0's, run by run()
   // Declared before the server: their connections and endpoints call back into them.
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::unique_ptr<reactor::CallbackSignalHandler> signal_handler_;  // SIGINT, SIGTERM: stop()
   std::unique_ptr<reactor::ThreadedTcpServer> server_;
-  std::atomic<std::size_t> drained_{0};
-  std::atomic<bool> stop_requested_{false};
-  std::mutex failure_mutex_;
-  std::exception_ptr failure_;
+  app::ServerLifecycle lifecycle_{reactor_};
 };
 
 }  // namespace echo

@@ -33,10 +33,7 @@ echo::EchoServer::Config config_from_flags() {
   config.host = FLAGS_host;
   config.port = address.port();
   config.threads = app::threads_from_flag(FLAGS_threads);
-  if (FLAGS_poller != "epoll" && FLAGS_poller != "poll") {
-    app::exit_with_usage_error("--poller must be epoll or poll (got " + FLAGS_poller + ")");
-  }
-  config.poller = FLAGS_poller;
+  config.poller = app::poller_from_flag(FLAGS_poller);
   config.max_connections = app::count_from_flag("max_connections", FLAGS_max_connections);
   config.idle_timeout = app::milliseconds_from_flag("idle_timeout_ms", FLAGS_idle_timeout_ms);
   config.status_interval =
