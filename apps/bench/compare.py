@@ -63,6 +63,16 @@ TARGETS = {
     "floor_ratio": 0.95,  # our median throughput over plain epoll's, at least
 }
 
+# gnuplot settings of a clustered bar chart (one cluster per workload, one bar per server).
+HISTOGRAM_STYLE = """set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set key top right
+set grid ytics
+set yrange [0:*]
+"""
+
 GENERATED_BEGIN = "<!-- compare.py: generated from here -->"
 GENERATED_END = "<!-- compare.py: generated up to here -->"
 
@@ -541,14 +551,7 @@ set terminal pngcairo size 1100,560 font ',10'
 set output '{png}'
 set title 'Echo throughput, one server thread (median of interleaved rounds)'
 set ylabel 'thousand requests per second'
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.85 border -1
-set boxwidth 0.9
-set key top right
-set grid ytics
-set yrange [0:*]
-plot for [i=2:{len(settings.servers) + 1}] '{data}' using i:xtic(1) title columnheader(i)
+{HISTOGRAM_STYLE}plot for [i=2:{len(settings.servers) + 1}] '{data}' using i:xtic(1) title columnheader(i)
 """
     subprocess.run(["gnuplot"], input=script, text=True, check=True)
     data.unlink()

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 namespace app {
 namespace {
@@ -35,34 +37,19 @@ bool is_bool_flag(const std::string& name) {
   std::exit(0);
 }
 
-}  // namespace
-
-void exit_with_usage_error(const std::string& message) {
-  std::fprintf(stderr, "%s: %s\n", gflags::ProgramInvocationShortName(), message.c_str());
-  std::exit(kUsageErrorExitCode);
-}
-
-void require_in_range(const char* flag, std::int64_t value, std::int64_t min, std::int64_t max) {
-  if (value < min || value > max) {
-    exit_with_usage_error(std::string("--") + flag + " must be in " + std::to_string(min) + ".." +
-                          std::to_string(max) + " (got " + std::to_string(value) + ")");
-  }
-}
-
-void require_non_negative(const char* flag, std::int64_t value) {
-  if (value < 0) {
-    exit_with_usage_error(std::string("--") + flag + " must be >= 0 (got " + std::to_string(value) +
-                          ")");
-  }
-}
-
-void parse_command_line_or_exit(int argc, char** argv, const std::string& usage) {
+// Applies the flags; positional arguments go to `positional`, or are an error if it is null.
+void apply_command_line(int argc, char** argv, const std::string& usage,
+                        std::vector<std::string>* positional) {
   gflags::SetArgv(argc, const_cast<const char**>(argv));
   gflags::SetUsageMessage(usage);
   for (int i = 1; i < argc; ++i) {
     FlagArgument flag;
     if (!split_flag_argument(argv[i], &flag)) {
-      exit_with_usage_error(std::string("unexpected argument '") + argv[i] + "'");
+      if (positional == nullptr) {
+        exit_with_usage_error(std::string("unexpected argument '") + argv[i] + "'");
+      }
+      positional->emplace_back(argv[i]);
+      continue;
     }
     if (flag.name == "help" || flag.name == "h") show_help_and_exit(argv[0]);
 
@@ -86,6 +73,24 @@ void parse_command_line_or_exit(int argc, char** argv, const std::string& usage)
       exit_with_usage_error("invalid value '" + flag.value + "' for --" + flag.name);
     }
   }
+}
+
+}  // namespace
+
+void exit_with_usage_error(const std::string& message) {
+  std::fprintf(stderr, "%s: %s\n", gflags::ProgramInvocationShortName(), message.c_str());
+  std::exit(kUsageErrorExitCode);
+}
+
+void parse_command_line_or_exit(int argc, char** argv, const std::string& usage) {
+  apply_command_line(argc, argv, usage, nullptr);
+}
+
+std::vector<std::string> parse_command_line_and_arguments_or_exit(int argc, char** argv,
+                                                                  const std::string& usage) {
+  std::vector<std::string> positional;
+  apply_command_line(argc, argv, usage, &positional);
+  return positional;
 }
 
 }  // namespace app

@@ -4,8 +4,8 @@
 // Call from main() before starting any thread.
 #pragma once
 
-#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace app {
 
@@ -15,13 +15,12 @@ inline constexpr int kUsageErrorExitCode = 2;
 // flags defined with gflags. --help prints the usage and exits 0. Unknown flags, missing or
 // unparsable values and positional arguments exit via exit_with_usage_error().
 void parse_command_line_or_exit(int argc, char** argv, const std::string& usage);
+// As parse_command_line_or_exit(), but returns the positional arguments, in order, instead of
+// rejecting them.
+std::vector<std::string> parse_command_line_and_arguments_or_exit(int argc, char** argv,
+                                                                  const std::string& usage);
 
 // Prints "<program>: <message>" on stderr and exits with kUsageErrorExitCode.
 [[noreturn]] void exit_with_usage_error(const std::string& message);
-
-// Exits with a usage error naming --`flag` unless `min` <= `value` <= `max`.
-void require_in_range(const char* flag, std::int64_t value, std::int64_t min, std::int64_t max);
-// Exits with a usage error naming --`flag` unless `value` >= 0.
-void require_non_negative(const char* flag, std::int64_t value);
 
 }  // namespace app

@@ -1,50 +1,33 @@
-// The checks of the flags every server app on the library has (echo_server, http_server), in the
-// manner of command_line.h: each exits with one usage error line naming the flag.
-// Ownership: functions only. Threads: main()'s, before any other thread starts.
+// Checks of the flags the servers share (--host, --port, --threads, --poller, counts and
+// durations in milliseconds), each turning a flag's raw value into what the server needs, or
+// ending the process through exit_with_usage_error() with one line that names the flag. Also the
+// line for a failure to listen. Functions only; call from main().
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <system_error>
 
-#include "apps/common/command_line.h"
+#include "reactor/net/inet_address.h"
 
 namespace app {
 
-inline constexpr int kMaxServerThreads = 256;
+inline constexpr int kMaxThreads = 256;
 
-// --host: a numeric IPv4 or IPv6 address.
-void require_numeric_host(const std::string& host);
+// --host (a numeric IPv4 or IPv6 address) and --port (0..65535, 0 for a free port).
+reactor::InetAddress address_from_flags(const std::string& host, std::int32_t port);
+// --threads: 1..kMaxThreads.
+std::size_t threads_from_flag(std::int32_t threads);
 // --poller: epoll or poll.
-void require_poller(const std::string& poller);
+std::string poller_from_flag(const std::string& poller);
+// --<name>: a duration in milliseconds, 0 or more.
+std::chrono::milliseconds milliseconds_from_flag(const char* name, std::int64_t value);
+// --<name>: 0 or more.
+std::size_t count_from_flag(const char* name, std::int64_t value);
 
-// The flags every server app has, as given on the command line.
-struct ServerFlags {
-  std::string host;
-  std::int64_t port;
-  std::int64_t threads;
-  std::string poller;
-  std::int64_t max_connections;
-  std::int64_t idle_timeout_ms;
-};
-
-// Checks `flags` and sets them in a server's Config (its host, port, threads, poller,
-// max_connections and idle_timeout fields).
-template <typename Config>
-void apply_server_flags(const ServerFlags& flags, Config& config) {
-  require_numeric_host(flags.host);
-  config.host = flags.host;
-  require_in_range("port", flags.port, 0, 65535);
-  config.port = static_cast<std::uint16_t>(flags.port);
-  require_in_range("threads", flags.threads, 1, kMaxServerThreads);
-  config.threads = static_cast<std::size_t>(flags.threads);
-  require_poller(flags.poller);
-  config.poller = flags.poller;
-  require_non_negative("max_connections", flags.max_connections);
-  config.max_connections = static_cast<std::size_t>(flags.max_connections);
-  require_non_negative("idle_timeout_ms", flags.idle_timeout_ms);
-  config.idle_timeout = std::chrono::milliseconds(flags.idle_timeout_ms);
-}
+// Why listening failed, in words: "address in use" for EADDRINUSE, else the system's message.
+std::string describe_listen_error(const std::error_code& error);
 
 }  // namespace app

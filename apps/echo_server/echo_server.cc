@@ -1,6 +1,5 @@
 #include "apps/echo_server/echo_server.h"
 
-#include <csignal>
 #include <optional>
 #include <stdexcept>
 #include <utility>
@@ -8,7 +7,6 @@
 #include "apps/echo_server/echo_connection.h"
 #include "apps/echo_server/echo_endpoint.h"
 #include "reactor/core/reactor.h"
-#include "reactor/core/signal_handler.h"
 #include "reactor/core/timer.h"
 #include "reactor/net/datagram_endpoint.h"
 #include "reactor/net/socket.h"
@@ -17,6 +15,8 @@
 namespace echo {
 namespace {
 
+// Deep enough for a burst of a thousand simultaneous connects (the kernel caps it at somaxconn).
+constexpr int kListenBacklog = 4096;
 // With port 0, how many free TCP ports are tried before giving up on finding one whose UDP port
 // is free too.
 constexpr int kPortAttempts = 16;
@@ -25,6 +25,20 @@ reactor::InetAddress parse_address(const std::string& host, std::uint16_t port) 
   std::optional<reactor::InetAddress> address = reactor::InetAddress::parse(host, port);
   if (!address) throw std::invalid_argument("not a numeric IPv4 or IPv6 address: " + host);
   return *address;
+}
+
+// One listener per thread; several share the port through SO_REUSEPORT.
+std::vector<reactor::Socket> listen_on(const reactor::InetAddress& address, std::size_t count) {
+  reactor::ListenOptions options;
+  options.backlog = kListenBacklog;
+  try {
+    if (count > 1) return reactor::listen_tcp_shared(address, count, options);
+    std::vector<reactor::Socket> listeners;
+    listeners.push_back(reactor::listen_tcp(address, options));
+    return listeners;
+  } catch (const std::system_error& error) {
+    throw ListenError(error.code(), address.to_string());
+  }
 }
 
 // One UDP socket per thread on `bound` (the port the listeners got), sharing it through
@@ -48,7 +62,7 @@ struct BoundSockets {
 BoundSockets bind_all(const reactor::InetAddress& address, const EchoServer::Config& config) {
   for (int attempt = 1;; ++attempt) {
     BoundSockets sockets;
-    sockets.listeners = app::listen_for_threads(address, config.threads);
+    sockets.listeners = listen_on(address, config.threads);
     if (!config.udp) return sockets;
     const reactor::InetAddress bound =
         reactor::InetAddress::local_of(sockets.listeners.front().fd()).value_or(address);
@@ -82,8 +96,7 @@ reactor::TcpServer::Options server_options(const EchoServer::Config& config) {
 // One reactor thread's share of the server: the factory of its connections, its status
 // broadcast, its UDP endpoint and its part of the shutdown. Everything here runs on that reactor's
 // thread, from start() on.
-class EchoServer::Worker final : public app::WorkerGroup::Worker,
-                                 private EchoConnection::CloseListener {
+class EchoServer::Worker final : private EchoConnection::CloseListener {
  public:
   // `datagrams` is a bound UDP socket to echo on, or an invalid one for none.
   Worker(EchoServer& owner, reactor::Reactor& reactor, const Config& config,
@@ -106,7 +119,7 @@ class EchoServer::Worker final : public app::WorkerGroup::Worker,
 
   // Accepts and serves until shut_down() has drained the connections; nothing if a shut_down()
   // came first.
-  void start() override {
+  void start() {
     if (draining_) return;
     server_->start();
     if (udp_) udp_->start(reactor_);
@@ -115,7 +128,7 @@ class EchoServer::Worker final : public app::WorkerGroup::Worker,
     }
   }
 
-  void shut_down() override {
+  void shut_down() {
     if (draining_) return;
     draining_ = true;
     status_timer_.stop();
@@ -153,7 +166,7 @@ class EchoServer::Worker final : public app::WorkerGroup::Worker,
     flush_deadline_.stop();
     if (finished_) return;
     finished_ = true;
-    owner_.group_.drained();
+    owner_.lifecycle_.worker_drained();
   }
 
   EchoServer& owner_;
@@ -171,17 +184,11 @@ EchoServer::EchoServer(const Config& config)
     : address_(parse_address(config.host, config.port)), reactor_(checked_poller(config)) {
   BoundSockets sockets = bind_all(address_, config);
   // Before the pool starts its threads, so that they inherit the blocked signals.
-  if (config.handle_signals) {
-    signal_handler_ = std::make_unique<reactor::CallbackSignalHandler>(
-        std::initializer_list<int>{SIGINT, SIGTERM}, [this](int) { stop(); });
-    signal_handler_->start(reactor_);
-  }
+  if (config.handle_signals) lifecycle_.stop_on_signals();
   reactor::ThreadedTcpServer::Options options;
   options.server = server_options(config);
   options.reactor_thread.poller = config.poller;
-  options.reactor_thread.on_failure = [this](std::exception_ptr failure) {
-    group_.record_failure(std::move(failure));
-  };
+  options.reactor_thread.on_failure = lifecycle_.failure_recorder();
   server_ = std::make_unique<reactor::ThreadedTcpServer>(
       reactor_, std::move(sockets.listeners),
       [&](reactor::Reactor& reactor, std::size_t index) {
@@ -191,10 +198,7 @@ EchoServer::EchoServer(const Config& config)
         return workers_.back()->connection_factory();
       },
       options);
-  for (std::size_t i = 0; i < workers_.size(); ++i) {
-    workers_[i]->serve(server_->server(i));
-    group_.add(server_->reactor(i), *workers_[i]);
-  }
+  lifecycle_.add_workers(*server_, workers_);
   address_ = server_->address();
 }
 
@@ -209,11 +213,11 @@ std::size_t EchoServer::connection_count() const {
 }
 
 void EchoServer::run() {
-  group_.run();
+  lifecycle_.run();
 }
 
 void EchoServer::stop() {
-  group_.stop();
+  lifecycle_.stop();
 }
 
 }  // namespace echo

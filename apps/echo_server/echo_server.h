@@ -14,18 +14,27 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <vector>
 
-#include "apps/common/listening.h"
-#include "apps/common/worker_group.h"
+#include "apps/common/server_lifecycle.h"
 #include "reactor/core/reactor.h"
-#include "reactor/core/signal_handler.h"
 #include "reactor/net/inet_address.h"
 #include "reactor/net/threaded_tcp_server.h"
 
 namespace echo {
 
-using app::ListenError;
+// The address could not be bound or listened on; code() carries the errno
+// (std::errc::address_in_use for a busy port).
+class ListenError : public std::system_error {
+ public:
+  ListenError(std::error_code code, const std::string& address)
+      : std::system_error(code, "cannot listen on " + address), address_(address) {}
+  const std::string& address() const { return address_; }
+
+ private:
+  std::string address_;
+};
 
 class EchoServer {
  public:
@@ -75,11 +84,10 @@ class EchoServer {
 
   reactor::InetAddress address_;
   reactor::Reactor reactor_;  // thread 0's, run by run()
-  app::WorkerGroup group_{reactor_};
   // Declared before the server: their connections and endpoints call back into them.
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::unique_ptr<reactor::CallbackSignalHandler> signal_handler_;  // SIGINT, SIGTERM: stop()
   std::unique_ptr<reactor::ThreadedTcpServer> server_;
+  app::ServerLifecycle lifecycle_{reactor_};
 };
 
 }  // namespace echo

@@ -3,13 +3,15 @@
 
 #include <gflags/gflags.h>
 
-#include <cstdint>
+#include <cstdio>
+#include <iostream>
 #include <string>
 
 #include "apps/common/command_line.h"
-#include "apps/common/serve_main.h"
+#include "apps/common/process_limits.h"
 #include "apps/common/server_flags.h"
 #include "apps/echo_server/echo_server.h"
+#include "reactor/net/inet_address.h"
 
 DEFINE_string(host, "127.0.0.1", "numeric IPv4 or IPv6 address to listen on (e.g. ::1)");
 DEFINE_int32(port, 8888, "TCP (and with --udp, UDP) port to listen on; 0 picks a free port");
@@ -24,16 +26,18 @@ DEFINE_bool(udp, false, "also echo UDP datagrams on the same host and port");
 
 namespace {
 
-using app::require_non_negative;
-
 // The flags as a Config; exits with a usage error naming the first bad one.
 echo::EchoServer::Config config_from_flags() {
+  const reactor::InetAddress address = app::address_from_flags(FLAGS_host, FLAGS_port);
   echo::EchoServer::Config config;
-  app::apply_server_flags({FLAGS_host, FLAGS_port, FLAGS_threads, FLAGS_poller,
-                           FLAGS_max_connections, FLAGS_idle_timeout_ms},
-                          config);
-  require_non_negative("status_interval_ms", FLAGS_status_interval_ms);
-  config.status_interval = std::chrono::milliseconds(FLAGS_status_interval_ms);
+  config.host = FLAGS_host;
+  config.port = address.port();
+  config.threads = app::threads_from_flag(FLAGS_threads);
+  config.poller = app::poller_from_flag(FLAGS_poller);
+  config.max_connections = app::count_from_flag("max_connections", FLAGS_max_connections);
+  config.idle_timeout = app::milliseconds_from_flag("idle_timeout_ms", FLAGS_idle_timeout_ms);
+  config.status_interval =
+      app::milliseconds_from_flag("status_interval_ms", FLAGS_status_interval_ms);
   config.udp = FLAGS_udp;
   config.handle_signals = true;
   return config;
@@ -45,5 +49,19 @@ int main(int argc, char** argv) {
   app::parse_command_line_or_exit(argc, argv,
                                   "TCP (and, with --udp, UDP) echo server on the reactor library.\n"
                                   "Usage: echo_server [--host=127.0.0.1] [--port=8888] ...");
-  return app::serve_main<echo::EchoServer>("echo_server", config_from_flags());
+  const echo::EchoServer::Config config = config_from_flags();
+  app::raise_open_file_limit();
+  try {
+    echo::EchoServer server(config);
+    std::cout << "Listening on " << server.address().to_string() << std::endl;
+    server.run();
+  } catch (const echo::ListenError& error) {
+    std::fprintf(stderr, "echo_server: cannot listen on %s: %s\n", error.address().c_str(),
+                 app::describe_listen_error(error.code()).c_str());
+    return 1;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "echo_server: %s\n", error.what());
+    return 1;
+  }
+  return 0;
 }

@@ -1,11 +1,11 @@
 #include "apps/http_server/http_server.h"
 
-#include <csignal>
 #include <optional>
 #include <stdexcept>
+#include <system_error>
 #include <utility>
 
-#include "apps/common/listening.h"
+#include "apps/common/server_flags.h"
 #include "apps/http_server/http_connection.h"
 #include "reactor/core/timer.h"
 #include "reactor/net/tcp_server.h"
@@ -29,7 +29,7 @@ std::unique_ptr<reactor::Poller> checked_poller(const HttpServer::Config& config
 
 // One reactor thread's share: the state its connections share, their factory, and its part of
 // the shutdown. Everything here runs on that reactor's thread from start() on.
-class HttpServer::Worker final : public app::WorkerGroup::Worker {
+class HttpServer::Worker {
  public:
   Worker(HttpServer& owner, reactor::Reactor& reactor, const ServingSettings& settings)
       : owner_(owner),
@@ -44,11 +44,11 @@ class HttpServer::Worker final : public app::WorkerGroup::Worker {
   }
   void serve(reactor::TcpServer& server) { server_ = &server; }
 
-  void start() override {
+  void start() {
     if (!draining_) server_->start();
   }
 
-  void shut_down() override {
+  void shut_down() {
     if (draining_) return;
     draining_ = true;
     server_->stop_accepting();
@@ -74,7 +74,7 @@ class HttpServer::Worker final : public app::WorkerGroup::Worker {
     finished_ = true;
     flush_deadline_.stop();
     drain_check_.stop();
-    owner_.group_.drained();
+    owner_.lifecycle_.worker_drained();
   }
 
   static constexpr std::chrono::milliseconds kDrainCheck{10};
@@ -97,29 +97,24 @@ HttpServer::HttpServer(const Config& config) : reactor_(checked_poller(config)) 
   settings.request_timeout = config.request_timeout;
   settings.root = root_.get();
   // Before the pool starts its threads, so that they inherit the blocked signals.
-  if (config.handle_signals) {
-    signal_handler_ = std::make_unique<reactor::CallbackSignalHandler>(
-        std::initializer_list<int>{SIGINT, SIGTERM}, [this](int) { stop(); });
-    signal_handler_->start(reactor_);
-  }
+  if (config.handle_signals) lifecycle_.stop_on_signals();
   reactor::ThreadedTcpServer::Options options;
+  options.threads = config.threads;
   options.server.max_connections = config.max_connections;
   options.server.idle_timeout = config.idle_timeout;
   options.reactor_thread.poller = config.poller;
-  options.reactor_thread.on_failure = [this](std::exception_ptr failure) {
-    group_.record_failure(std::move(failure));
+  options.reactor_thread.on_failure = lifecycle_.failure_recorder();
+  const auto factory_for = [&](reactor::Reactor& reactor, std::size_t) {
+    workers_.push_back(std::make_unique<Worker>(*this, reactor, settings));
+    return workers_.back()->connection_factory();
   };
-  server_ = std::make_unique<reactor::ThreadedTcpServer>(
-      reactor_, app::listen_for_threads(address, config.threads),
-      [&](reactor::Reactor& reactor, std::size_t) {
-        workers_.push_back(std::make_unique<Worker>(*this, reactor, settings));
-        return workers_.back()->connection_factory();
-      },
-      options);
-  for (std::size_t i = 0; i < workers_.size(); ++i) {
-    workers_[i]->serve(server_->server(i));
-    group_.add(server_->reactor(i), *workers_[i]);
+  try {
+    server_ = std::make_unique<reactor::ThreadedTcpServer>(reactor_, address, factory_for, options);
+  } catch (const std::system_error& error) {
+    throw std::runtime_error("cannot listen on " + address.to_string() + ": " +
+                             app::describe_listen_error(error.code()));
   }
+  lifecycle_.add_workers(*server_, workers_);
 }
 
 HttpServer::~HttpServer() {
@@ -129,11 +124,11 @@ HttpServer::~HttpServer() {
 }
 
 void HttpServer::run() {
-  group_.run();
+  lifecycle_.run();
 }
 
 void HttpServer::stop() {
-  group_.stop();
+  lifecycle_.stop();
 }
 
 }  // namespace http

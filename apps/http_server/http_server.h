@@ -1,8 +1,8 @@
 // HttpServer: the HTTP server composed from the library, as EchoServer is: a ThreadedTcpServer
 // with the calling thread's reactor as thread 0 and a pool for the others, one TcpServer per
 // thread on its own SO_REUSEPORT listener, a shared connection limit, an IdleTracker per server
-// for keep-alive connections, and SIGINT/SIGTERM through a CallbackSignalHandler. Each thread
-// keeps the ServingState its HttpConnections share.
+// for keep-alive connections, and the run, SIGINT/SIGTERM and shutdown of app::ServerLifecycle.
+// Each thread keeps the ServingState its HttpConnections share.
 // Ownership: owns reactor 0, the file root, the ThreadedTcpServer (and so the other reactors and
 // their threads) and each thread's worker.
 // Threads: construct, run() and destroy on one thread; stop() from any thread or a signal.
@@ -15,11 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "apps/common/worker_group.h"
+#include "apps/common/server_lifecycle.h"
 #include "apps/http_server/file_root.h"
 #include "apps/http_server/serving_state.h"
 #include "reactor/core/reactor.h"
-#include "reactor/core/signal_handler.h"
 #include "reactor/net/inet_address.h"
 #include "reactor/net/threaded_tcp_server.h"
 
@@ -45,7 +44,8 @@ class HttpServer {
   static constexpr std::chrono::milliseconds kFlushGrace{1000};
 
   // Binds and listens. Throws std::invalid_argument for a bad host, poller, thread count or root
-  // (naming --root), app::ListenError if the address cannot be listened on.
+  // (naming --root), std::runtime_error "cannot listen on ADDRESS: why" if the address cannot be
+  // listened on ("address in use" for a busy port).
   explicit HttpServer(const Config& config);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
@@ -64,10 +64,9 @@ class HttpServer {
   class Worker;
 
   reactor::Reactor reactor_;  // thread 0's, run by run()
-  app::WorkerGroup group_{reactor_};
+  app::ServerLifecycle lifecycle_{reactor_};
   std::unique_ptr<FileRoot> root_;
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::unique_ptr<reactor::CallbackSignalHandler> signal_handler_;
   std::unique_ptr<reactor::ThreadedTcpServer> server_;
 };
 

@@ -111,7 +111,9 @@ Connection::KeptLimits::KeptLimits(const Limits& limits)
       flush_timeout_ms(milliseconds_kept(limits.flush_timeout)) {}
 
 Connection::Connection(Socket socket, const Limits& limits)
-    : socket_(std::move(socket)), limits_(limits) {}
+    : socket_(std::move(socket)),
+      limits_(limits),
+      pause_at_high_water_(limits.pause_at_high_water) {}
 
 Connection::~Connection() {
   if (state_ == State::kClosed) return;
@@ -426,7 +428,7 @@ bool Connection::wants_input() const {
   if (state_ == State::kClosed || peer_shut_down_) return false;
   // Once closing, input is read only to be discarded, which queues no output: neither
   // backpressure nor a pause applies any more.
-  return state_ >= State::kClosing || !(over_high_water_ || paused_by_user_);
+  return state_ >= State::kClosing || !(held_by_backpressure() || paused_by_user_);
 }
 
 Interest Connection::wanted_interest() const {

@@ -61,6 +61,11 @@ class Connection : public EventHandler {
     // Queued output above which reading pauses (and on_high_water() is called).
     std::size_t high_water_mark = 1 << 20;
     std::size_t low_water_mark = 256 << 10;  // queued output at or below which reading resumes
+    // False: crossing the high-water mark only calls on_high_water(), and reading goes on. For a
+    // connection whose output is driven by another connection's input (a relay): it must keep
+    // reading its own peer, or two relays, each waiting for the other to read, deadlock; the
+    // callback pauses the connection that produces the output instead.
+    bool pause_at_high_water = true;
     std::size_t max_input = 1 << 20;  // unconsumed input beyond which the connection is aborted
     // How long close() waits for the peer's EOF after the output is flushed and the write side
     // shut, reading and discarding its input meanwhile; then the socket is closed anyway. Zero:
@@ -113,16 +118,17 @@ class Connection : public EventHandler {
   void abort(CloseReason reason);
 
   // Stops reading until resume_reading(), whatever the output does: unread input waits in the
-  // kernel, whose flow control then slows the peer. Backpressure applies on top of it: while
-  // queued output is above the high-water mark the connection does not read, paused or not, so
-  // resume_reading() of such a connection reads again only once the output drains to the
-  // low-water mark. A paused connection still notices a reset (the poller reports errors with no
-  // interest). It does not learn of the peer's EOF, which waits behind the unread input, until it
-  // resumes; a hang-up of both directions parks it until then. Ignored once closing or closed.
+  // kernel, whose flow control then slows the peer. Backpressure applies on top of it (unless
+  // Limits::pause_at_high_water is off): while queued output is above the high-water mark the
+  // connection does not read, paused or not, so resume_reading() of such a connection reads again
+  // only once the output drains to the low-water mark. A paused connection still notices a reset
+  // (the poller reports errors with no interest). It does not learn of the peer's EOF, which waits
+  // behind the unread input, until it resumes; a hang-up of both directions parks it until then.
+  // Ignored once closing or closed.
   void pause_reading();
   void resume_reading();
   // Not reading: paused by the user, or held by backpressure.
-  bool reading_paused() const { return paused_by_user_ || over_high_water_; }
+  bool reading_paused() const { return paused_by_user_ || held_by_backpressure(); }
   bool paused_by_user() const { return paused_by_user_; }
   // Queued output went above the high-water mark and has not yet drained to the low-water mark.
   bool over_high_water() const { return over_high_water_; }
@@ -166,7 +172,8 @@ class Connection : public EventHandler {
   // once closing). Default: abort with CloseKind::kIdleTimeout.
   virtual void on_idle() { abort(CloseReason{CloseKind::kIdleTimeout, 0}); }
   // Queued output went above Limits::high_water_mark (`queued` bytes): called once per crossing,
-  // and again only after the output has drained to the low-water mark. Reading is paused by then.
+  // and again only after the output has drained to the low-water mark. Reading is paused by then,
+  // unless Limits::pause_at_high_water is off.
   // A producer not driven by input (a timer, a broadcast, a relay) stops here and restarts in
   // on_drained(), which bounds its output too.
   virtual void on_high_water(std::size_t queued) { static_cast<void>(queued); }
@@ -243,6 +250,7 @@ class Connection : public EventHandler {
   void close_now(CloseReason reason);
   int fd_or_none() const { return closed() ? -1 : socket_.fd(); }
   bool wants_input() const;
+  bool held_by_backpressure() const { return over_high_water_ && pause_at_high_water_; }
   Interest wanted_interest() const;
   // Recomputes backpressure and sets the interest the state calls for (no call if unchanged).
   void update_interest();
@@ -267,7 +275,8 @@ class Connection : public EventHandler {
   bool peer_shut_down_ = false;      // EOF read: no more input will come
   bool peer_closed_first_ = false;   // the EOF came while open: see CloseKind::kPeerClosed
   bool output_is_activity_ = false;  // set by an IdleTracker that counts output
-  bool parked_ = false;  // both directions hung up while paused: deregistered until resumed
+  bool parked_ = false;       // both directions hung up while paused: deregistered until resumed
+  bool pause_at_high_water_;  // Limits::pause_at_high_water
 };
 
 }  // namespace reactor

@@ -11,30 +11,19 @@
 
 #include "test/integration/echo_server_process.h"
 #include "test/support/asio_client.h"
+#include "test/support/bad_flag.h"
 
 namespace echo::testing {
 namespace {
 
 using reactor::testing::AsioClient;
+using reactor::testing::BadFlag;
 using reactor::testing::ChildProcess;
 using reactor::testing::ExitStatus;
+using reactor::testing::line_count;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using namespace std::chrono_literals;
-
-std::size_t line_count(const std::string& text) {
-  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
-}
-
-struct BadFlag {
-  std::vector<std::string> args;
-  std::string named;  // the flag the error line must name
-};
-
-void PrintTo(const BadFlag& bad, std::ostream* out) {
-  for (const std::string& arg : bad.args)
-    *out << arg << ' ';
-}
 
 class BadFlagTest : public ::testing::TestWithParam<BadFlag> {};
 

@@ -15,18 +15,21 @@
 #include <string>
 #include <vector>
 
-#include "test/integration/echo_server_process.h"
+#include "test/integration/server_process.h"
 #include "test/support/asio_client.h"
+#include "test/support/bad_flag.h"
 #include "test/support/process.h"
 #include "test/support/temp_dir.h"
 
 namespace {
 
-using echo::testing::budget;
-using echo::testing::ServerProcess;
 using reactor::testing::AsioClient;
+using reactor::testing::BadFlag;
+using reactor::testing::budget;
 using reactor::testing::ChildProcess;
 using reactor::testing::ExitStatus;
+using reactor::testing::line_count;
+using reactor::testing::ServerProcess;
 using reactor::testing::TempDir;
 using namespace std::chrono_literals;
 
@@ -214,16 +217,6 @@ TEST(HttpServerSignalTest, TwoThreadsServeManyConnectionsAndStopOnSigint) {
   EXPECT_TRUE(status->success()) << status->describe();
 }
 
-struct BadFlag {
-  const char* name;
-  std::vector<std::string> args;
-  std::string flag;  // what the stderr line must name
-};
-
-void PrintTo(const BadFlag& bad, std::ostream* out) {
-  *out << bad.name;
-}
-
 class HttpServerFlagTest : public ::testing::TestWithParam<BadFlag> {};
 
 TEST_P(HttpServerFlagTest, ExitsNonZeroWithinASecondNamingTheFlag) {
@@ -232,25 +225,25 @@ TEST_P(HttpServerFlagTest, ExitsNonZeroWithinASecondNamingTheFlag) {
   ASSERT_TRUE(status) << "still running";
   EXPECT_TRUE(status->exited);
   EXPECT_NE(status->code, 0);
-  EXPECT_NE(server.err().find(GetParam().flag), std::string::npos) << server.err();
-  EXPECT_EQ(std::count(server.err().begin(), server.err().end(), '\n'), 1) << server.err();
+  EXPECT_NE(server.err().find(GetParam().named), std::string::npos) << server.err();
+  EXPECT_EQ(line_count(server.err()), 1u) << server.err();
   EXPECT_EQ(server.out(), "");
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Flags, HttpServerFlagTest,
-    ::testing::Values(
-        BadFlag{"PortTooLarge", {"--port=70000"}, "--port"},
-        BadFlag{"NoThreads", {"--port=0", "--threads=0"}, "--threads"},
-        BadFlag{"UnknownPoller", {"--port=0", "--poller=kqueue"}, "--poller"},
-        BadFlag{"NotAHost", {"--port=0", "--host=localhost"}, "--host"},
-        BadFlag{"NegativeIdle", {"--port=0", "--idle_timeout_ms=-1"}, "--idle_timeout_ms"},
-        BadFlag{"TinyHeaderLimit", {"--port=0", "--max_header_bytes=1"}, "--max_header_bytes"},
-        BadFlag{"NegativeBodyLimit", {"--port=0", "--max_body_bytes=-1"}, "--max_body_bytes"},
-        BadFlag{"MissingRoot", {"--port=0", "--root=/nonexistent/dir"}, "--root"},
-        BadFlag{"RootIsAFile", {"--port=0", "--root=/etc/passwd"}, "--root"},
-        BadFlag{"UnknownFlag", {"--port=0", "--colour=blue"}, "--colour"}),
-    [](const ::testing::TestParamInfo<BadFlag>& bad) { return bad.param.name; });
+    EveryFlag, HttpServerFlagTest,
+    ::testing::Values(BadFlag{{"--port=70000"}, "--port"},
+                      BadFlag{{"--port=0", "--threads=0"}, "--threads"},
+                      BadFlag{{"--port=0", "--poller=kqueue"}, "--poller"},
+                      BadFlag{{"--port=0", "--host=localhost"}, "--host"},
+                      BadFlag{{"--port=0", "--idle_timeout_ms=-1"}, "--idle_timeout_ms"},
+                      BadFlag{{"--port=0", "--request_timeout_ms=-1"}, "--request_timeout_ms"},
+                      BadFlag{{"--port=0", "--max_connections=-1"}, "--max_connections"},
+                      BadFlag{{"--port=0", "--max_header_bytes=1"}, "--max_header_bytes"},
+                      BadFlag{{"--port=0", "--max_body_bytes=-1"}, "--max_body_bytes"},
+                      BadFlag{{"--port=0", "--root=/nonexistent/dir"}, "--root"},
+                      BadFlag{{"--port=0", "--root=/etc/passwd"}, "--root"},
+                      BadFlag{{"--port=0", "--colour=blue"}, "colour"}));
 
 TEST(HttpServerCliTest, ABusyPortIsReportedAsAddressInUse) {
   HttpServerProcess first;

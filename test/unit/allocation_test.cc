@@ -1,15 +1,13 @@
 // No heap allocation per message: echo round trips on warmed-up connections, with every
-// operator new of this executable counted (test/support/counting_new.h). The replacement
-// operators are global, which is why this suite is an executable of its own.
+// operator new of this executable counted. The replacement operators
+// (test/support/counted_allocations.cc) are global, which is why this suite is an executable of
+// its own.
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <memory>
-#include <new>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,25 +20,20 @@
 #include "reactor/net/socket.h"
 #include "reactor/net/tcp_server.h"
 #include "reactor/testing/socket_pair.h"
-#include "test/support/counting_new.h"
+#include "test/support/counted_allocations.h"
+#include "test/support/echo_connection.h"
+#include "test/support/echo_driver.h"
 
 namespace reactor {
 namespace {
 
+using testing::allocations_now;
+using testing::EchoConnection;
+using testing::EchoDriver;
+
 constexpr int kWarmUpRoundTrips = 100;
 constexpr int kMeasuredRoundTrips = 10000;
 constexpr std::chrono::milliseconds kWaitLimit{5000};
-
-class EchoConnection final : public Connection {
- public:
-  using Connection::Connection;
-
- private:
-  std::size_t on_data(std::string_view bytes) override {
-    send(bytes);
-    return bytes.size();
-  }
-};
 
 class EchoEndpoint final : public DatagramEndpoint {
  public:
@@ -52,44 +45,6 @@ class EchoEndpoint final : public DatagramEndpoint {
   }
 };
 
-// Drives one echo connection (or datagram endpoint, through a connected UDP peer) from its peer
-// end: writes a message, turns the reactor until the whole echo is back, and checks it. Uses only
-// plain system calls and fixed buffers, so the round trip itself allocates nothing on the test's
-// side.
-class EchoDriver {
- public:
-  EchoDriver(Reactor& reactor, int peer_fd) : reactor_(reactor), peer_fd_(peer_fd) {}
-
-  // Returns how many of `count` round trips of `size` bytes came back intact.
-  int round_trips(int count, std::size_t size) {
-    int intact = 0;
-    for (int i = 0; i < count; ++i) {
-      for (std::size_t b = 0; b < size; ++b)
-        message_[b] = static_cast<char>('a' + (i + b) % 26);
-      if (round_trip(size)) ++intact;
-    }
-    return intact;
-  }
-
- private:
-  bool round_trip(std::size_t size) {
-    if (write(peer_fd_, message_, size) != static_cast<ssize_t>(size)) return false;
-    std::size_t received = 0;
-    const auto deadline = std::chrono::steady_clock::now() + kWaitLimit;
-    while (received < size && std::chrono::steady_clock::now() < deadline) {
-      reactor_.run_once(std::chrono::milliseconds(100));
-      const ssize_t n = read(peer_fd_, echo_ + received, size - received);
-      if (n > 0) received += static_cast<std::size_t>(n);
-    }
-    return received == size && std::string_view(echo_, size) == std::string_view(message_, size);
-  }
-
-  Reactor& reactor_;
-  const int peer_fd_;
-  char message_[4096];
-  char echo_[4096];
-};
-
 // Runs `reactor` until `server` holds `count` connections, or for at most kWaitLimit.
 bool accepted(Reactor& reactor, const TcpServer& server, std::size_t count) {
   const auto deadline = std::chrono::steady_clock::now() + kWaitLimit;
@@ -97,8 +52,6 @@ bool accepted(Reactor& reactor, const TcpServer& server, std::size_t count) {
     reactor.run_once(std::chrono::milliseconds(100));
   return server.connection_count() == count;
 }
-
-using testing::allocations_now;
 
 TEST(AllocationTest, TheCounterSeesAnAllocation) {
   // Without this, a zero count below could mean the replacement operators were never used.

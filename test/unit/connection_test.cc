@@ -446,6 +446,44 @@ TEST_F(ConnectionTest, BackpressureStopsReadingWithinTheSameWakeup) {
   EXPECT_EQ(poller().interest(fd_), kWrite);
 }
 
+TEST_F(ConnectionTest, WithoutPauseAtHighWaterCrossingTheMarkOnlyTellsAndReadingGoesOn) {
+  Connection::Limits limits = water_marks(10, 0);
+  limits.pause_at_high_water = false;
+  TestConnection& connection = open(limits);
+  connection.data_hook = [](std::string_view bytes) { return bytes.size(); };
+
+  block_next_write();
+  connection.send(std::string(11, 'a'));
+  EXPECT_EQ(connection.high_waters, (std::vector<std::size_t>{11}));
+  EXPECT_TRUE(connection.over_high_water());
+  EXPECT_FALSE(connection.reading_paused());
+  EXPECT_EQ(poller().interest(fd_), kRead | kWrite);
+
+  peer_send("read while over the mark");
+  readable();
+  EXPECT_EQ(connection.deliveries, (Log{"read while over the mark"}));
+
+  writable();
+  EXPECT_EQ(connection.drained_calls, 1);
+  EXPECT_FALSE(connection.over_high_water());
+  EXPECT_EQ(poller().interest(fd_), kRead);
+  EXPECT_EQ(peer_read().bytes, std::string(11, 'a'));
+}
+
+TEST_F(ConnectionTest, WithoutPauseAtHighWaterAUserPauseStillStopsReading) {
+  Connection::Limits limits = water_marks(10, 0);
+  limits.pause_at_high_water = false;
+  TestConnection& connection = open(limits);
+  block_next_write();
+  connection.send(std::string(11, 'a'));
+  connection.pause_reading();
+  EXPECT_TRUE(connection.reading_paused());
+  EXPECT_EQ(poller().interest(fd_), kWrite);
+  connection.resume_reading();
+  EXPECT_FALSE(connection.reading_paused());
+  EXPECT_EQ(poller().interest(fd_), kRead | kWrite);
+}
+
 TEST_F(ConnectionTest, ShutdownHalfClosesAfterFlushAndKeepsReading) {
   TestConnection& connection = open();
   block_next_write();

@@ -1,6 +1,6 @@
 // No heap allocation per request in steady state: keep-alive requests through a TcpServer (with
 // its IdleTracker) to HttpConnections on a real reactor, with every operator new of this
-// executable counted (test/support/counting_new.h).
+// executable counted (test/support/counted_allocations.h).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -16,7 +16,7 @@
 #include "reactor/net/inet_address.h"
 #include "reactor/net/socket.h"
 #include "reactor/net/tcp_server.h"
-#include "test/support/counting_new.h"
+#include "test/support/counted_allocations.h"
 
 namespace http {
 namespace {

@@ -25,6 +25,7 @@
 #include "reactor/poller/make_poller.h"
 #include "reactor/testing/fake_syscalls.h"
 #include "reactor/testing/manual_clock.h"
+#include "test/support/echo_connection.h"
 
 namespace reactor::server_test {
 
@@ -57,16 +58,7 @@ inline bool eventually(const std::function<bool()>& done, const std::function<vo
   return true;
 }
 
-class EchoConnection : public Connection {
- public:
-  using Connection::Connection;
-
- protected:
-  std::size_t on_data(std::string_view bytes) override {
-    send(bytes);
-    return bytes.size();
-  }
-};
+using reactor::testing::EchoConnection;
 
 inline TcpServer::Factory echo_factory() {
   return [](Socket socket) { return std::make_unique<EchoConnection>(std::move(socket)); };

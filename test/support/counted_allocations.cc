@@ -1,4 +1,4 @@
-#include "test/support/counting_new.h"
+#include "test/support/counted_allocations.h"
 
 #include <atomic>
 #include <cstddef>

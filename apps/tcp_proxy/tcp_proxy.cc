@@ -1,0 +1,144 @@
+#include "apps/tcp_proxy/tcp_proxy.h"
+
+#include <optional>
+#include <stdexcept>
+#include <system_error>
+#include <utility>
+
+#include "apps/tcp_proxy/client_connection.h"
+#include "apps/tcp_proxy/upstream_pool.h"
+#include "reactor/core/timer.h"
+#include "reactor/net/socket.h"
+#include "reactor/poller/make_poller.h"
+
+namespace proxy {
+namespace {
+
+// How often a draining worker looks whether its connections are all gone.
+constexpr std::chrono::milliseconds kDrainCheck{10};
+
+reactor::InetAddress parse_address(const std::string& host, std::uint16_t port) {
+  std::optional<reactor::InetAddress> address = reactor::InetAddress::parse(host, port);
+  if (!address) throw std::invalid_argument("not a numeric IPv4 or IPv6 address: " + host);
+  return *address;
+}
+
+// Reactor 0's poller; bad settings throw before anything is bound.
+std::unique_ptr<reactor::Poller> checked_poller(const TcpProxy::Config& config) {
+  if (config.threads == 0) throw std::invalid_argument("threads must be at least 1");
+  if (config.upstreams.empty()) throw std::invalid_argument("no upstream");
+  return reactor::make_poller(config.poller);
+}
+
+reactor::ThreadedTcpServer::Options server_options(const TcpProxy::Config& config) {
+  reactor::ThreadedTcpServer::Options options;
+  options.threads = config.threads;
+  options.server.max_connections = config.max_connections;
+  options.server.idle_timeout = config.idle_timeout;
+  // The client side sees both directions: its input, and as output what the upstream sent.
+  options.server.idle_activity = reactor::IdleTracker::Activity::kInputAndOutput;
+  options.reactor_thread.poller = config.poller;
+  return options;
+}
+
+}  // namespace
+
+// One reactor thread's share of the proxy: its upstream pool, the factory of its client
+// connections and its part of the shutdown. Everything here runs on that reactor's thread.
+class TcpProxy::Worker {
+ public:
+  Worker(TcpProxy& owner, reactor::Reactor& reactor, const Config& config)
+      : owner_(owner),
+        reactor_(reactor),
+        pool_(reactor, config.upstreams, config.connect_timeout),
+        drain_check_([this] { finish_if_drained(); }),
+        flush_deadline_([this] { abort_unflushed(); }) {}
+
+  reactor::TcpServer::Factory connection_factory() {
+    return [this](reactor::Socket socket) {
+      return std::make_unique<ClientConnection>(std::move(socket), pool_);
+    };
+  }
+  void serve(reactor::TcpServer& server) { server_ = &server; }
+
+  void start() {
+    if (!draining_) server_->start();
+  }
+
+  void shut_down() {
+    if (draining_) return;
+    draining_ = true;
+    server_->stop_accepting();
+    flush_deadline_.start(reactor_, kFlushGrace);
+    drain_check_.start(reactor_, kDrainCheck, kDrainCheck);
+    server_->close_all();
+    pool_.close_all();
+    finish_if_drained();
+  }
+
+ private:
+  void finish_if_drained() {
+    if (server_->connection_count() == 0 && pool_.connection_count() == 0) finish();
+  }
+
+  void abort_unflushed() {
+    server_->abort_all();
+    pool_.abort_all();
+    finish();
+  }
+
+  void finish() {
+    drain_check_.stop();
+    flush_deadline_.stop();
+    if (finished_) return;
+    finished_ = true;
+    owner_.lifecycle_.worker_drained();
+  }
+
+  TcpProxy& owner_;
+  reactor::Reactor& reactor_;
+  UpstreamPool pool_;
+  reactor::TcpServer* server_ = nullptr;
+  bool draining_ = false;
+  bool finished_ = false;
+  reactor::CallbackTimer drain_check_;
+  reactor::CallbackTimer flush_deadline_;
+};
+
+TcpProxy::TcpProxy(const Config& config)
+    : config_(config),
+      address_(parse_address(config.host, config.port)),
+      reactor_(checked_poller(config)) {
+  // Before the pool starts its threads, so that they inherit the blocked signals.
+  if (config.handle_signals) lifecycle_.stop_on_signals();
+  reactor::ThreadedTcpServer::Options options = server_options(config_);
+  options.reactor_thread.on_failure = lifecycle_.failure_recorder();
+  const auto factory_for = [this](reactor::Reactor& reactor, std::size_t) {
+    workers_.push_back(std::make_unique<Worker>(*this, reactor, config_));
+    return workers_.back()->connection_factory();
+  };
+  try {
+    server_ =
+        std::make_unique<reactor::ThreadedTcpServer>(reactor_, address_, factory_for, options);
+  } catch (const std::system_error& error) {
+    throw std::system_error(error.code(), "cannot listen on " + address_.to_string());
+  }
+  lifecycle_.add_workers(*server_, workers_);
+  address_ = server_->address();
+}
+
+TcpProxy::~TcpProxy() {
+  // The server first: its threads end, and its clients abort their upstream partners, while the
+  // workers' pools are still whole.
+  server_.reset();
+}
+
+void TcpProxy::run() {
+  lifecycle_.run();
+}
+
+void TcpProxy::stop() {
+  lifecycle_.stop();
+}
+
+}  // namespace proxy
