@@ -5,9 +5,9 @@
 #include <system_error>
 #include <utility>
 
+#include "apps/common/graceful_drain.h"
 #include "apps/common/server_flags.h"
 #include "apps/http_server/http_connection.h"
-#include "reactor/core/timer.h"
 #include "reactor/net/tcp_server.h"
 #include "reactor/poller/make_poller.h"
 
@@ -32,10 +32,10 @@ std::unique_ptr<reactor::Poller> checked_poller(const HttpServer::Config& config
 class HttpServer::Worker {
  public:
   Worker(HttpServer& owner, reactor::Reactor& reactor, const ServingSettings& settings)
-      : owner_(owner),
-        reactor_(reactor),
-        state_(settings),
-        flush_deadline_([this] { finish(/*abort_unflushed=*/true); }) {}
+      : state_(settings),
+        drain_(reactor, kFlushGrace,
+               {[this] { return server_->connection_count(); }, [this] { server_->abort_all(); },
+                [&owner] { owner.lifecycle_.worker_drained(); }}) {}
 
   reactor::TcpServer::Factory connection_factory() {
     return [this](reactor::Socket socket) {
@@ -45,48 +45,20 @@ class HttpServer::Worker {
   void serve(reactor::TcpServer& server) { server_ = &server; }
 
   void start() {
-    if (!draining_) server_->start();
+    if (!drain_.begun()) server_->start();
   }
 
   void shut_down() {
-    if (draining_) return;
-    draining_ = true;
+    if (drain_.begun()) return;
     server_->stop_accepting();
-    flush_deadline_.start(reactor_, kFlushGrace);
     server_->close_all();
-    // Connections close later, each when its peer is done: a short timer looks for the last.
-    check_drained();
+    drain_.begin();
   }
 
  private:
-  void check_drained() {
-    if (finished_) return;
-    if (server_->connection_count() == 0) {
-      finish(/*abort_unflushed=*/false);
-      return;
-    }
-    drain_check_.start(reactor_, kDrainCheck);
-  }
-
-  void finish(bool abort_unflushed) {
-    if (finished_) return;
-    if (abort_unflushed) server_->abort_all();
-    finished_ = true;
-    flush_deadline_.stop();
-    drain_check_.stop();
-    owner_.lifecycle_.worker_drained();
-  }
-
-  static constexpr std::chrono::milliseconds kDrainCheck{10};
-
-  HttpServer& owner_;
-  reactor::Reactor& reactor_;
   ServingState state_;
   reactor::TcpServer* server_ = nullptr;
-  bool draining_ = false;
-  bool finished_ = false;
-  reactor::CallbackTimer flush_deadline_;
-  reactor::CallbackTimer drain_check_{[this] { check_drained(); }};
+  app::GracefulDrain drain_;
 };
 
 HttpServer::HttpServer(const Config& config) : reactor_(checked_poller(config)) {
