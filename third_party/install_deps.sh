@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(cmake ninja-build g++ pkg-config python3 libasio-dev libgflags-dev libgtest-dev libgmock-dev
           libbenchmark-dev clang libclang-rt-14-dev socat curl apache2-utils)
 if [[ "${1:-}" == "--peers" ]]; then
-  packages+=(libuv1-dev libev-dev libevent-dev valgrind gnuplot-nox strace haproxy)
+  packages+=(libuv1-dev libev-dev libevent-dev valgrind gnuplot-nox strace haproxy nginx-light wrk)
 elif [[ -n "${1:-}" ]]; then
   echo "usage: $0 [--peers]" >&2
   exit 2

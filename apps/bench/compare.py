@@ -304,22 +304,37 @@ def strace_counts(path):
     return counts
 
 
+def strace_during(settings, pid, out, load):
+    """{syscall: calls} of process `pid` (and its threads) while load() runs, from `strace -c`."""
+    command = ["strace", "-c", "-f", "-o", str(out), "-p", str(pid)]
+    remember(settings, "strace", command)
+    tracer = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    attached = tracer.stderr.readline()  # "strace: Process N attached"
+    if "attached" not in attached:
+        sys.exit(f"compare: strace did not attach: {attached}")
+    load()
+    time.sleep(0.5)  # lets the server finish closing the connections, in every run alike
+    tracer.send_signal(signal.SIGINT)  # detaches and writes the summary
+    tracer.wait(timeout=30)
+    tracer.stderr.close()
+    return strace_counts(out)
+
+
 def traced_counts(settings, name, requests):
     out = settings.build_dir / f"compare-{name}.strace"
     with start_server(settings, name, pinned(settings.server_cpu, []), "server") as server:
-        command = ["strace", "-c", "-f", "-o", str(out), "-p", str(server.pid)]
-        remember(settings, "strace", command)
-        tracer = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
-        attached = tracer.stderr.readline()  # "strace: Process N attached"
-        if "attached" not in attached:
-            sys.exit(f"compare: strace did not attach: {attached}")
-        echo_bench(settings, server.port, DETERMINISTIC_CONNECTIONS, DETERMINISTIC_MESSAGE,
-                   requests=requests)
-        time.sleep(0.5)  # lets the server finish closing the connections, in every run alike
-        tracer.send_signal(signal.SIGINT)  # detaches and writes the summary
-        tracer.wait(timeout=30)
-        tracer.stderr.close()
-    return strace_counts(out)
+        return strace_during(settings, server.pid, out, lambda: echo_bench(
+            settings, server.port, DETERMINISTIC_CONNECTIONS, DETERMINISTIC_MESSAGE,
+            requests=requests))
+
+
+def syscall_rates(low, high, requests):
+    """System calls per message from the counts of two runs of `requests` messages:
+    {"total": calls, "by_call": {syscall: calls}}, leaving out calls under 0.005 per message."""
+    by_call = {call: per_message((low.get(call, 0), high.get(call, 0)), requests)
+               for call in set(low) | set(high)}
+    by_call = {call: rate for call, rate in by_call.items() if rate >= 0.005}
+    return {"total": sum(by_call.values()), "by_call": by_call}
 
 
 def measure_syscalls(settings):
@@ -329,11 +344,7 @@ def measure_syscalls(settings):
     results = {}
     for name in settings.servers:
         low, high = (traced_counts(settings, name, n) for n in settings.strace_requests)
-        by_call = {call: per_message((low.get(call, 0), high.get(call, 0)),
-                                     settings.strace_requests)
-                   for call in set(low) | set(high)}
-        by_call = {call: rate for call, rate in by_call.items() if rate >= 0.005}
-        results[name] = {"total": sum(by_call.values()), "by_call": by_call}
+        results[name] = syscall_rates(low, high, settings.strace_requests)
         log(f"syscalls {name:9} {results[name]['total']:.3f} per round trip "
             + " ".join(f"{c}={r:.3f}" for c, r in sorted(by_call.items())))
     return results

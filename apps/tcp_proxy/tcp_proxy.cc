@@ -5,9 +5,9 @@
 #include <system_error>
 #include <utility>
 
+#include "apps/common/graceful_drain.h"
 #include "apps/tcp_proxy/client_connection.h"
 #include "apps/tcp_proxy/upstream_pool.h"
-#include "reactor/core/timer.h"
 #include "reactor/net/socket.h"
 #include "reactor/poller/make_poller.h"
 
@@ -15,7 +15,6 @@ namespace proxy {
 namespace {
 
 // How often a draining worker looks whether its connections are all gone.
-constexpr std::chrono::milliseconds kDrainCheck{10};
 
 reactor::InetAddress parse_address(const std::string& host, std::uint16_t port) {
   std::optional<reactor::InetAddress> address = reactor::InetAddress::parse(host, port);
@@ -48,11 +47,14 @@ reactor::ThreadedTcpServer::Options server_options(const TcpProxy::Config& confi
 class TcpProxy::Worker {
  public:
   Worker(TcpProxy& owner, reactor::Reactor& reactor, const Config& config)
-      : owner_(owner),
-        reactor_(reactor),
-        pool_(reactor, config.upstreams, config.connect_timeout),
-        drain_check_([this] { finish_if_drained(); }),
-        flush_deadline_([this] { abort_unflushed(); }) {}
+      : pool_(reactor, config.upstreams, config.connect_timeout),
+        drain_(reactor, kFlushGrace,
+               {[this] { return server_->connection_count() + pool_.connection_count(); },
+                [this] {
+                  server_->abort_all();
+                  pool_.abort_all();
+                },
+                [&owner] { owner.lifecycle_.worker_drained(); }}) {}
 
   reactor::TcpServer::Factory connection_factory() {
     return [this](reactor::Socket socket) {
@@ -62,47 +64,21 @@ class TcpProxy::Worker {
   void serve(reactor::TcpServer& server) { server_ = &server; }
 
   void start() {
-    if (!draining_) server_->start();
+    if (!drain_.begun()) server_->start();
   }
 
   void shut_down() {
-    if (draining_) return;
-    draining_ = true;
+    if (drain_.begun()) return;
     server_->stop_accepting();
-    flush_deadline_.start(reactor_, kFlushGrace);
-    drain_check_.start(reactor_, kDrainCheck, kDrainCheck);
     server_->close_all();
     pool_.close_all();
-    finish_if_drained();
+    drain_.begin();
   }
 
  private:
-  void finish_if_drained() {
-    if (server_->connection_count() == 0 && pool_.connection_count() == 0) finish();
-  }
-
-  void abort_unflushed() {
-    server_->abort_all();
-    pool_.abort_all();
-    finish();
-  }
-
-  void finish() {
-    drain_check_.stop();
-    flush_deadline_.stop();
-    if (finished_) return;
-    finished_ = true;
-    owner_.lifecycle_.worker_drained();
-  }
-
-  TcpProxy& owner_;
-  reactor::Reactor& reactor_;
   UpstreamPool pool_;
   reactor::TcpServer* server_ = nullptr;
-  bool draining_ = false;
-  bool finished_ = false;
-  reactor::CallbackTimer drain_check_;
-  reactor::CallbackTimer flush_deadline_;
+  app::GracefulDrain drain_;
 };
 
 TcpProxy::TcpProxy(const Config& config)

@@ -1,0 +1,106 @@
+#include "apps/http_server/http_server.h"
+
+#include <optional>
+#include <stdexcept>
+#include <system_error>
+#include <utility>
+
+#include "apps/common/graceful_drain.h"
+#include "apps/common/server_flags.h"
+#include "apps/http_server/http_connection.h"
+#include "reactor/net/tcp_server.h"
+#include "reactor/poller/make_poller.h"
+
+namespace http {
+namespace {
+
+reactor::InetAddress parse_address(const std::string& host, std::uint16_t port) {
+  std::optional<reactor::InetAddress> address = reactor::InetAddress::parse(host, port);
+  if (!address) throw std::invalid_argument("not a numeric IPv4 or IPv6 address: " + host);
+  return *address;
+}
+
+std::unique_ptr<reactor::Poller> checked_poller(const HttpServer::Config& config) {
+  if (config.threads == 0) throw std::invalid_argument("threads must be at least 1");
+  return reactor::make_poller(config.poller);
+}
+
+}  // namespace
+
+// One reactor thread's share: the state its connections share, their factory, and its part of
+// the shutdown. Everything here runs on that reactor's thread from start() on.
+class HttpServer::Worker {
+ public:
+  Worker(HttpServer& owner, reactor::Reactor& reactor, const ServingSettings& settings)
+      : state_(settings),
+        drain_(reactor, kFlushGrace,
+               {[this] { return server_->connection_count(); }, [this] { server_->abort_all(); },
+                [&owner] { owner.lifecycle_.worker_drained(); }}) {}
+
+  reactor::TcpServer::Factory connection_factory() {
+    return [this](reactor::Socket socket) {
+      return std::make_unique<HttpConnection>(std::move(socket), state_);
+    };
+  }
+  void serve(reactor::TcpServer& server) { server_ = &server; }
+
+  void start() {
+    if (!drain_.begun()) server_->start();
+  }
+
+  void shut_down() {
+    if (drain_.begun()) return;
+    server_->stop_accepting();
+    server_->close_all();
+    drain_.begin();
+  }
+
+ private:
+  ServingState state_;
+  reactor::TcpServer* server_ = nullptr;
+  app::GracefulDrain drain_;
+};
+
+HttpServer::HttpServer(const Config& config) : reactor_(checked_poller(config)) {
+  const reactor::InetAddress address = parse_address(config.host, config.port);
+  if (!config.root.empty()) root_ = std::make_unique<FileRoot>(config.root);
+  ServingSettings settings;
+  settings.limits = config.limits;
+  settings.request_timeout = config.request_timeout;
+  settings.root = root_.get();
+  // Before the pool starts its threads, so that they inherit the blocked signals.
+  if (config.handle_signals) lifecycle_.stop_on_signals();
+  reactor::ThreadedTcpServer::Options options;
+  options.threads = config.threads;
+  options.server.max_connections = config.max_connections;
+  options.server.idle_timeout = config.idle_timeout;
+  options.reactor_thread.poller = config.poller;
+  options.reactor_thread.on_failure = lifecycle_.failure_recorder();
+  const auto factory_for = [&](reactor::Reactor& reactor, std::size_t) {
+    workers_.push_back(std::make_unique<Worker>(*this, reactor, settings));
+    return workers_.back()->connection_factory();
+  };
+  try {
+    server_ = std::make_unique<reactor::ThreadedTcpServer>(reactor_, address, factory_for, options);
+  } catch (const std::system_error& error) {
+    throw std::runtime_error("cannot listen on " + address.to_string() + ": " +
+                             app::describe_listen_error(error.code()));
+  }
+  lifecycle_.add_workers(*server_, workers_);
+}
+
+HttpServer::~HttpServer() {
+  // The server first: its threads end and its connections close while the workers' states are
+  // still whole.
+  server_.reset();
+}
+
+void HttpServer::run() {
+  lifecycle_.run();
+}
+
+void HttpServer::stop() {
+  lifecycle_.stop();
+}
+
+}  // namespace http
