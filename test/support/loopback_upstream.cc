@@ -143,7 +143,7 @@ void LoopbackUpstream::accept_loop() {
             behaviour_ == Behaviour::kReplyAfterEof) {
           // Closed here (resetting where the behaviour says so), under the lock, so that the
           // destructor never shuts down a number the kernel has given to another socket.
-          const std::lock_guard<std::mutex> lock(mutex_);
+          const std::lock_guard<std::mutex> closing(mutex_);
           ::close(fd);
           fds_[index] = -1;
         }
