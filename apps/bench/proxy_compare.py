@@ -340,10 +340,11 @@ def render(settings, measured, machine, started, elapsed_s):
         f"the relay forwards the bytes it read straight into the other socket's send(), with no "
         f"buffer of its own in between, no copy and no allocation. The difference is well under a "
         f"microsecond per round trip, so where the proxy's CPU is saturated by kernel work the "
-        f"two are close, and on this shared 2-vCPU machine (other builds run at the same time) the "
-        f"spread between rounds can leave a ratio's interval across 1.0 (a tie the run cannot "
-        f"resolve). Where the other CPU (echo_bench and the upstream) is busy all the time, it "
-        f"is the limit for both proxies, and the ratio can only be 1.0 within noise. "
+        f"two are close, and the spread between rounds can leave a ratio's interval across 1.0 "
+        f"(a tie the run cannot resolve). Where the other CPU (echo_bench and the upstream) is "
+        f"busy all the time, it is the limit for both proxies: the ratio then measures how each "
+        f"proxy's timing loads that CPU (how much work each of its wake-ups finds), not what the "
+        f"proxy itself costs. "
         f"splice() through a pipe for bulk transfers has not been measured yet: the "
         f"relay copies each byte into the per-thread 64 KiB buffer and out again, which splice() "
         f"would avoid at the price of a pipe (two more fds) per direction and the same number of "
@@ -353,9 +354,8 @@ def render(settings, measured, machine, started, elapsed_s):
                          >= 0.97 for n in (OURS, PEER))]
     if load_bound:
         add(f"In this run the other CPU was busy all the time with both proxies at "
-            f"{', '.join(load_bound)} (other people's work on this shared machine counts too): "
-            f"there it set the pace, not the proxies, which is why the figures there, direct "
-            f"included, are within noise of each other.\n")
+            f"{', '.join(load_bound)}: there it set the pace, not the proxies (the proxies' own "
+            f"CPU, in the table above, was not always busy).\n")
     add("How to reproduce: a Release build with `tcp_proxy`, `echo_server` and `echo_bench` "
         "(`cmake --build build/release --target tcp_proxy echo_server echo_bench`), haproxy, "
         "valgrind and strace installed, then "
