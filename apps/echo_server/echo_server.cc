@@ -1,16 +1,15 @@
 #include "apps/echo_server/echo_server.h"
 
-#include <optional>
 #include <stdexcept>
 #include <utility>
 
+#include "apps/common/server_setup.h"
 #include "apps/echo_server/echo_connection.h"
 #include "apps/echo_server/echo_endpoint.h"
 #include "reactor/core/reactor.h"
 #include "reactor/core/timer.h"
 #include "reactor/net/datagram_endpoint.h"
 #include "reactor/net/socket.h"
-#include "reactor/poller/make_poller.h"
 
 namespace echo {
 namespace {
@@ -20,12 +19,6 @@ constexpr int kListenBacklog = 4096;
 // With port 0, how many free TCP ports are tried before giving up on finding one whose UDP port
 // is free too.
 constexpr int kPortAttempts = 16;
-
-reactor::InetAddress parse_address(const std::string& host, std::uint16_t port) {
-  std::optional<reactor::InetAddress> address = reactor::InetAddress::parse(host, port);
-  if (!address) throw std::invalid_argument("not a numeric IPv4 or IPv6 address: " + host);
-  return *address;
-}
 
 // One listener per thread; several share the port through SO_REUSEPORT.
 std::vector<reactor::Socket> listen_on(const reactor::InetAddress& address, std::size_t count) {
@@ -76,12 +69,6 @@ BoundSockets bind_all(const reactor::InetAddress& address, const EchoServer::Con
       }
     }
   }
-}
-
-// Reactor 0's poller; a bad thread count or poller name throws before anything is bound.
-std::unique_ptr<reactor::Poller> checked_poller(const EchoServer::Config& config) {
-  if (config.threads == 0) throw std::invalid_argument("threads must be at least 1");
-  return reactor::make_poller(config.poller);
 }
 
 reactor::TcpServer::Options server_options(const EchoServer::Config& config) {
@@ -181,7 +168,8 @@ class EchoServer::Worker final : private EchoConnection::CloseListener {
 };
 
 EchoServer::EchoServer(const Config& config)
-    : address_(parse_address(config.host, config.port)), reactor_(checked_poller(config)) {
+    : address_(app::listen_address(config.host, config.port)),
+      reactor_(app::main_poller(config.poller, config.threads)) {
   BoundSockets sockets = bind_all(address_, config);
   // Before the pool starts its threads, so that they inherit the blocked signals.
   if (config.handle_signals) lifecycle_.stop_on_signals();

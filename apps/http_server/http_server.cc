@@ -1,31 +1,17 @@
 #include "apps/http_server/http_server.h"
 
-#include <optional>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
 
 #include "apps/common/graceful_drain.h"
 #include "apps/common/server_flags.h"
+#include "apps/common/server_setup.h"
 #include "apps/http_server/http_connection.h"
 #include "reactor/net/tcp_server.h"
-#include "reactor/poller/make_poller.h"
 
 namespace http {
-namespace {
-
-reactor::InetAddress parse_address(const std::string& host, std::uint16_t port) {
-  std::optional<reactor::InetAddress> address = reactor::InetAddress::parse(host, port);
-  if (!address) throw std::invalid_argument("not a numeric IPv4 or IPv6 address: " + host);
-  return *address;
-}
-
-std::unique_ptr<reactor::Poller> checked_poller(const HttpServer::Config& config) {
-  if (config.threads == 0) throw std::invalid_argument("threads must be at least 1");
-  return reactor::make_poller(config.poller);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 // One reactor thread's share: the state its connections share, their factory, and its part of
 // the shutdown. Everything here runs on that reactor's thread from start() on.
@@ -61,8 +47,9 @@ class HttpServer::Worker {
   app::GracefulDrain drain_;
 };
 
-HttpServer::HttpServer(const Config& config) : reactor_(checked_poller(config)) {
-  const reactor::InetAddress address = parse_address(config.host, config.port);
+HttpServer::HttpServer(const Config& config)
+    : reactor_(app::main_poller(config.poller, config.threads)) {
+  const reactor::InetAddress address = app::listen_address(config.host, config.port);
   if (!config.root.empty()) root_ = std::make_unique<FileRoot>(config.root);
   ServingSettings settings;
   settings.limits = config.limits;

@@ -1,32 +1,22 @@
 #include "apps/tcp_proxy/tcp_proxy.h"
 
-#include <optional>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
 
 #include "apps/common/graceful_drain.h"
+#include "apps/common/server_setup.h"
 #include "apps/tcp_proxy/client_connection.h"
 #include "apps/tcp_proxy/upstream_pool.h"
 #include "reactor/net/socket.h"
-#include "reactor/poller/make_poller.h"
 
 namespace proxy {
 namespace {
 
-// How often a draining worker looks whether its connections are all gone.
-
-reactor::InetAddress parse_address(const std::string& host, std::uint16_t port) {
-  std::optional<reactor::InetAddress> address = reactor::InetAddress::parse(host, port);
-  if (!address) throw std::invalid_argument("not a numeric IPv4 or IPv6 address: " + host);
-  return *address;
-}
-
 // Reactor 0's poller; bad settings throw before anything is bound.
 std::unique_ptr<reactor::Poller> checked_poller(const TcpProxy::Config& config) {
-  if (config.threads == 0) throw std::invalid_argument("threads must be at least 1");
   if (config.upstreams.empty()) throw std::invalid_argument("no upstream");
-  return reactor::make_poller(config.poller);
+  return app::main_poller(config.poller, config.threads);
 }
 
 reactor::ThreadedTcpServer::Options server_options(const TcpProxy::Config& config) {
@@ -83,7 +73,7 @@ class TcpProxy::Worker {
 
 TcpProxy::TcpProxy(const Config& config)
     : config_(config),
-      address_(parse_address(config.host, config.port)),
+      address_(app::listen_address(config.host, config.port)),
       reactor_(checked_poller(config)) {
   // Before the pool starts its threads, so that they inherit the blocked signals.
   if (config.handle_signals) lifecycle_.stop_on_signals();
