@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "apps/common/graceful_drain.h"
 #include "apps/common/server_setup.h"
 #include "apps/echo_server/echo_connection.h"
 #include "apps/echo_server/echo_endpoint.h"
@@ -83,23 +84,22 @@ reactor::TcpServer::Options server_options(const EchoServer::Config& config) {
 // One reactor thread's share of the server: the factory of its connections, its status
 // broadcast, its UDP endpoint and its part of the shutdown. Everything here runs on that reactor's
 // thread, from start() on.
-class EchoServer::Worker final : private EchoConnection::CloseListener {
+class EchoServer::Worker final {
  public:
   // `datagrams` is a bound UDP socket to echo on, or an invalid one for none.
   Worker(EchoServer& owner, reactor::Reactor& reactor, const Config& config,
          reactor::Socket datagrams)
-      : owner_(owner),
-        reactor_(reactor),
+      : reactor_(reactor),
         udp_(datagrams.valid() ? std::make_unique<EchoEndpoint>(std::move(datagrams)) : nullptr),
         status_interval_(config.status_interval),
         status_timer_([this] { broadcast_status(); }),
-        flush_deadline_([this] { abort_unflushed(); }) {}
+        drain_(reactor, kFlushGrace,
+               {[this] { return server_->connection_count(); }, [this] { server_->abort_all(); },
+                [&owner] { owner.lifecycle_.worker_drained(); }}) {}
 
   reactor::TcpServer::Factory connection_factory() {
-    return [this](reactor::Socket socket) {
-      EchoConnection::CloseListener& closes = *this;
-      return std::make_unique<EchoConnection>(std::move(socket), closes);
-    };
+    return
+        [](reactor::Socket socket) { return std::make_unique<EchoConnection>(std::move(socket)); };
   }
   // Before start(), on the constructing thread: the server on this worker's reactor.
   void serve(reactor::TcpServer& server) { server_ = &server; }
@@ -107,7 +107,7 @@ class EchoServer::Worker final : private EchoConnection::CloseListener {
   // Accepts and serves until shut_down() has drained the connections; nothing if a shut_down()
   // came first.
   void start() {
-    if (draining_) return;
+    if (drain_.begun()) return;
     server_->start();
     if (udp_) udp_->start(reactor_);
     if (status_interval_.count() > 0) {
@@ -116,23 +116,15 @@ class EchoServer::Worker final : private EchoConnection::CloseListener {
   }
 
   void shut_down() {
-    if (draining_) return;
-    draining_ = true;
+    if (drain_.begun()) return;
     status_timer_.stop();
     server_->stop_accepting();
     if (udp_) udp_->close();  // datagrams still queued are dropped, as the network may drop them
-    flush_deadline_.start(reactor_, kFlushGrace);
     server_->close_all();
-    finish_if_drained();
+    drain_.begin();
   }
 
  private:
-  void connection_closed() override {
-    // The server forgets a connection only after its on_close(), so count once this callback is
-    // over. The task may capture `this`: workers outlive the reactors' loops.
-    if (draining_) reactor_.post([this] { finish_if_drained(); });
-  }
-
   void broadcast_status() {
     const std::string line =
         "Server status: " + std::to_string(server_->total_connections()) + " active connections\n";
@@ -140,31 +132,12 @@ class EchoServer::Worker final : private EchoConnection::CloseListener {
     server_->for_each_connection([&line](reactor::Connection& c) { c.send(line); });
   }
 
-  void finish_if_drained() {
-    if (server_->connection_count() == 0) finish();
-  }
-
-  void abort_unflushed() {
-    server_->abort_all();
-    finish();
-  }
-
-  void finish() {
-    flush_deadline_.stop();
-    if (finished_) return;
-    finished_ = true;
-    owner_.lifecycle_.worker_drained();
-  }
-
-  EchoServer& owner_;
   reactor::Reactor& reactor_;
   reactor::TcpServer* server_ = nullptr;
   std::unique_ptr<EchoEndpoint> udp_;
-  bool draining_ = false;
-  bool finished_ = false;
   std::chrono::milliseconds status_interval_;
   reactor::CallbackTimer status_timer_;
-  reactor::CallbackTimer flush_deadline_;
+  app::GracefulDrain drain_;
 };
 
 EchoServer::EchoServer(const Config& config)
