@@ -346,7 +346,7 @@ def measure_syscalls(settings):
         low, high = (traced_counts(settings, name, n) for n in settings.strace_requests)
         results[name] = syscall_rates(low, high, settings.strace_requests)
         log(f"syscalls {name:9} {results[name]['total']:.3f} per round trip "
-            + " ".join(f"{c}={r:.3f}" for c, r in sorted(by_call.items())))
+            + " ".join(f"{c}={r:.3f}" for c, r in sorted(results[name]["by_call"].items())))
     return results
 
 
