@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Unit tests of the statistics behind the verdicts of apps/bench/compare.py."""
+"""Unit tests of the statistics and per-message rates behind the verdicts of apps/bench/compare.py."""
 
 import math
 import sys
@@ -80,6 +80,26 @@ class RoundOrderTest(unittest.TestCase):
         orders = [compare.round_order(servers, r) for r in range(3)]
         self.assertEqual(orders, [["a", "b", "c"], ["b", "c", "a"], ["c", "a", "b"]])
         self.assertEqual(compare.round_order(servers, 3), servers)
+
+
+class SyscallsSectionTest(unittest.TestCase):
+    def test_rates_are_the_difference_of_two_runs_per_message_and_are_logged_by_call(self):
+        counts = {20: {"recvfrom": 25, "sendto": 25, "epoll_wait": 3},
+                  60: {"recvfrom": 65, "sendto": 65, "epoll_wait": 4}}
+        settings = type("Settings", (), {"servers": [compare.OURS], "strace_requests": (20, 60)})
+        logged = []
+        saved = compare.shutil.which, compare.traced_counts, compare.log
+        try:
+            compare.shutil.which = lambda name: "/usr/bin/" + name
+            compare.traced_counts = lambda _settings, _name, requests: counts[requests]
+            compare.log = logged.append
+            results = compare.measure_syscalls(settings)
+        finally:
+            compare.shutil.which, compare.traced_counts, compare.log = saved
+        self.assertEqual(results[compare.OURS]["by_call"],
+                         {"recvfrom": 1.0, "sendto": 1.0, "epoll_wait": 0.025})
+        self.assertAlmostEqual(results[compare.OURS]["total"], 2.025)
+        self.assertIn("epoll_wait=0.025 recvfrom=1.000 sendto=1.000", logged[-1])
 
 
 if __name__ == "__main__":
