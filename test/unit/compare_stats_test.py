@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Unit tests of the statistics and per-message rates behind the verdicts of apps/bench/compare.py."""
+"""Unit tests of the statistics and per-message rates behind apps/bench/compare.py's verdicts."""
 
 import math
 import sys
