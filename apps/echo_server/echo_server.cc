@@ -3,8 +3,8 @@
 #include <stdexcept>
 #include <utility>
 
-#include "apps/common/graceful_drain.h"
 #include "apps/common/server_setup.h"
+#include "apps/common/server_worker.h"
 #include "apps/echo_server/echo_connection.h"
 #include "apps/echo_server/echo_endpoint.h"
 #include "reactor/core/reactor.h"
@@ -84,60 +84,46 @@ reactor::TcpServer::Options server_options(const EchoServer::Config& config) {
 // One reactor thread's share of the server: the factory of its connections, its status
 // broadcast, its UDP endpoint and its part of the shutdown. Everything here runs on that reactor's
 // thread, from start() on.
-class EchoServer::Worker final {
+class EchoServer::Worker final : public app::ServerWorker {
  public:
   // `datagrams` is a bound UDP socket to echo on, or an invalid one for none.
   Worker(EchoServer& owner, reactor::Reactor& reactor, const Config& config,
          reactor::Socket datagrams)
-      : reactor_(reactor),
+      : ServerWorker(reactor, kFlushGrace, owner.lifecycle_),
+        reactor_(reactor),
         udp_(datagrams.valid() ? std::make_unique<EchoEndpoint>(std::move(datagrams)) : nullptr),
         status_interval_(config.status_interval),
-        status_timer_([this] { broadcast_status(); }),
-        drain_(reactor, kFlushGrace,
-               {[this] { return server_->connection_count(); }, [this] { server_->abort_all(); },
-                [&owner] { owner.lifecycle_.worker_drained(); }}) {}
+        status_timer_([this] { broadcast_status(); }) {}
 
   reactor::TcpServer::Factory connection_factory() {
     return
         [](reactor::Socket socket) { return std::make_unique<EchoConnection>(std::move(socket)); };
   }
-  // Before start(), on the constructing thread: the server on this worker's reactor.
-  void serve(reactor::TcpServer& server) { server_ = &server; }
 
-  // Accepts and serves until shut_down() has drained the connections; nothing if a shut_down()
-  // came first.
-  void start() {
-    if (drain_.begun()) return;
-    server_->start();
+ private:
+  void started() override {
     if (udp_) udp_->start(reactor_);
     if (status_interval_.count() > 0) {
       status_timer_.start(reactor_, status_interval_, status_interval_);
     }
   }
 
-  void shut_down() {
-    if (drain_.begun()) return;
+  void closing() override {
     status_timer_.stop();
-    server_->stop_accepting();
     if (udp_) udp_->close();  // datagrams still queued are dropped, as the network may drop them
-    server_->close_all();
-    drain_.begin();
   }
 
- private:
   void broadcast_status() {
     const std::string line =
-        "Server status: " + std::to_string(server_->total_connections()) + " active connections\n";
+        "Server status: " + std::to_string(server().total_connections()) + " active connections\n";
     // A failed send closes its connection; the visit goes on with the others.
-    server_->for_each_connection([&line](reactor::Connection& c) { c.send(line); });
+    server().for_each_connection([&line](reactor::Connection& c) { c.send(line); });
   }
 
   reactor::Reactor& reactor_;
-  reactor::TcpServer* server_ = nullptr;
   std::unique_ptr<EchoEndpoint> udp_;
   std::chrono::milliseconds status_interval_;
   reactor::CallbackTimer status_timer_;
-  app::GracefulDrain drain_;
 };
 
 EchoServer::EchoServer(const Config& config)

@@ -4,9 +4,9 @@
 #include <system_error>
 #include <utility>
 
-#include "apps/common/graceful_drain.h"
 #include "apps/common/server_flags.h"
 #include "apps/common/server_setup.h"
+#include "apps/common/server_worker.h"
 #include "apps/http_server/http_connection.h"
 #include "reactor/net/tcp_server.h"
 
@@ -15,36 +15,19 @@ namespace {}  // namespace
 
 // One reactor thread's share: the state its connections share, their factory, and its part of
 // the shutdown. Everything here runs on that reactor's thread from start() on.
-class HttpServer::Worker {
+class HttpServer::Worker final : public app::ServerWorker {
  public:
   Worker(HttpServer& owner, reactor::Reactor& reactor, const ServingSettings& settings)
-      : state_(settings),
-        drain_(reactor, kFlushGrace,
-               {[this] { return server_->connection_count(); }, [this] { server_->abort_all(); },
-                [&owner] { owner.lifecycle_.worker_drained(); }}) {}
+      : ServerWorker(reactor, kFlushGrace, owner.lifecycle_), state_(settings) {}
 
   reactor::TcpServer::Factory connection_factory() {
     return [this](reactor::Socket socket) {
       return std::make_unique<HttpConnection>(std::move(socket), state_);
     };
   }
-  void serve(reactor::TcpServer& server) { server_ = &server; }
-
-  void start() {
-    if (!drain_.begun()) server_->start();
-  }
-
-  void shut_down() {
-    if (drain_.begun()) return;
-    server_->stop_accepting();
-    server_->close_all();
-    drain_.begin();
-  }
 
  private:
   ServingState state_;
-  reactor::TcpServer* server_ = nullptr;
-  app::GracefulDrain drain_;
 };
 
 HttpServer::HttpServer(const Config& config)

@@ -4,8 +4,8 @@
 #include <system_error>
 #include <utility>
 
-#include "apps/common/graceful_drain.h"
 #include "apps/common/server_setup.h"
+#include "apps/common/server_worker.h"
 #include "apps/tcp_proxy/client_connection.h"
 #include "apps/tcp_proxy/upstream_pool.h"
 #include "reactor/net/socket.h"
@@ -34,41 +34,25 @@ reactor::ThreadedTcpServer::Options server_options(const TcpProxy::Config& confi
 
 // One reactor thread's share of the proxy: its upstream pool, the factory of its client
 // connections and its part of the shutdown. Everything here runs on that reactor's thread.
-class TcpProxy::Worker {
+class TcpProxy::Worker final : public app::ServerWorker {
  public:
   Worker(TcpProxy& owner, reactor::Reactor& reactor, const Config& config)
-      : pool_(reactor, config.upstreams, config.connect_timeout),
-        drain_(reactor, kFlushGrace,
-               {[this] { return server_->connection_count() + pool_.connection_count(); },
-                [this] {
-                  server_->abort_all();
-                  pool_.abort_all();
-                },
-                [&owner] { owner.lifecycle_.worker_drained(); }}) {}
+      : ServerWorker(reactor, kFlushGrace, owner.lifecycle_),
+        pool_(reactor, config.upstreams, config.connect_timeout) {}
 
   reactor::TcpServer::Factory connection_factory() {
     return [this](reactor::Socket socket) {
       return std::make_unique<ClientConnection>(std::move(socket), pool_);
     };
   }
-  void serve(reactor::TcpServer& server) { server_ = &server; }
-
-  void start() {
-    if (!drain_.begun()) server_->start();
-  }
-
-  void shut_down() {
-    if (drain_.begun()) return;
-    server_->stop_accepting();
-    server_->close_all();
-    pool_.close_all();
-    drain_.begin();
-  }
 
  private:
+  // The upstream sides, which the pool owns, drain with the clients.
+  void close_others() override { pool_.close_all(); }
+  std::size_t other_connections() const override { return pool_.connection_count(); }
+  void abort_others() override { pool_.abort_all(); }
+
   UpstreamPool pool_;
-  reactor::TcpServer* server_ = nullptr;
-  app::GracefulDrain drain_;
 };
 
 TcpProxy::TcpProxy(const Config& config)
